@@ -1,0 +1,3 @@
+"""The homehost command."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,139 @@
+"""`homehost`: start, stop, run and inspect the control plane."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from homehost.shared.bus import connect_bus
+from homehost.shared.health import SystemHealth, collect_health
+from homehost.shared.logging import configure_logging
+from homehost.shared.runtime import ServiceDefinition, Supervisor, discover_services
+from homehost.shared.settings import ServiceSettings
+
+app = typer.Typer(
+    help="homehost: one home server as a small hosting company.", no_args_is_help=True
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _pick_services(names: list[str] | None) -> list[ServiceDefinition]:
+    known = discover_services()
+    if not names:
+        return list(known.values())
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        errors.print(
+            f"[red]unknown service {', '.join(unknown)}[/red]; "
+            f"known: {', '.join(known)}"
+        )
+        raise typer.Exit(2)
+    return [known[name] for name in names]
+
+
+def _load_settings(definitions: list[ServiceDefinition]) -> dict[str, ServiceSettings]:
+    loaded: dict[str, ServiceSettings] = {}
+    for definition in definitions:
+        try:
+            loaded[definition.name] = definition.settings_class()
+        except ValidationError as exc:
+            for problem in exc.errors(include_url=False):
+                field = ".".join(str(part) for part in problem["loc"])
+                errors.print(f"[red]{definition.name}: {field}: {problem['msg']}[/red]")
+            raise typer.Exit(2) from exc
+    return loaded
+
+
+@app.command()
+def run(
+    services: Annotated[
+        list[str] | None, typer.Argument(help="Services to run; all when none given.")
+    ] = None,
+) -> None:
+    """Run services in the foreground, in this one process."""
+    definitions = _pick_services(services)
+    settings = _load_settings(definitions)
+    any_settings = next(iter(settings.values()))
+    configure_logging(any_settings.log_level)
+    supervisor = Supervisor(definitions, settings=settings)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, supervisor.stop)
+        await supervisor.run()
+
+    asyncio.run(main())
+
+
+@app.command()
+def status(
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for each service.")
+    ] = 2.0,
+) -> None:
+    """Show the health of every service, as the bus reports it."""
+    settings = ServiceSettings()
+    names = list(discover_services())
+
+    async def gather() -> SystemHealth:
+        bus = await connect_bus(
+            settings.nats_url,
+            name="homehost-status",
+            namespace=settings.bus_namespace,
+            connect_attempts=3,
+        )
+        try:
+            return await collect_health(bus, names, timeout=timeout)
+        finally:
+            await bus.close()
+
+    try:
+        health = asyncio.run(gather())
+    except OSError as exc:
+        errors.print(f"[red]NATS at {settings.nats_url} does not answer: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(render_health(health))
+    if health.status != "ok":
+        raise typer.Exit(1)
+
+
+STATUS_STYLE = {"ok": "green", "degraded": "yellow", "down": "red"}
+
+
+def render_health(health: SystemHealth) -> Table:
+    """Return the services' health as a table."""
+    table = Table(title=f"homehost: {health.status}")
+    for column in ("service", "status", "version", "uptime", "dependencies"):
+        table.add_column(column)
+    for view in health.services:
+        style = STATUS_STYLE[view.status]
+        uptime = (
+            f"{view.uptime_seconds:.0f} s" if view.uptime_seconds is not None else ""
+        )
+        dependencies = ", ".join(
+            f"{d.name} {'ok' if d.ok else 'FAILING: ' + d.detail}"
+            for d in view.dependencies
+        )
+        table.add_row(
+            view.service,
+            f"[{style}]{view.status}[/{style}]",
+            view.version or "",
+            uptime,
+            dependencies or (view.error or ""),
+        )
+    return table
+
+
+def main() -> None:
+    """Entry point of the `homehost` script."""
+    app()
+    sys.exit(0)

@@ -1,0 +1,3 @@
+"""The library every homehost service imports."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,113 @@
+"""The health report every service answers on `api.<service>.health`."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from homehost.shared.bus.connection import Bus
+from homehost.shared.errors import HomehostError
+
+HealthCheck = Callable[[], Awaitable[object]]
+HealthStatus = Literal["ok", "degraded", "down"]
+
+CHECK_TIMEOUT_SECONDS = 2.0
+
+
+class DependencyHealth(BaseModel):
+    """Whether one thing a service needs answers, and how fast."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+    latency_ms: float | None = None
+
+
+class ServiceHealth(BaseModel):
+    """A service's own account of its health."""
+
+    service: str
+    status: HealthStatus
+    version: str
+    instance_id: str
+    started_at: datetime
+    uptime_seconds: float
+    dependencies: list[DependencyHealth]
+
+
+async def check_dependencies(
+    checks: Mapping[str, HealthCheck],
+) -> list[DependencyHealth]:
+    """Run every check at once, each within `CHECK_TIMEOUT_SECONDS`."""
+
+    async def run(name: str, check: HealthCheck) -> DependencyHealth:
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS)
+        except TimeoutError:
+            return DependencyHealth(
+                name=name, ok=False, detail=f"no answer in {CHECK_TIMEOUT_SECONDS:g} s"
+            )
+        except Exception as exc:
+            return DependencyHealth(name=name, ok=False, detail=_describe(exc))
+        latency = round((time.perf_counter() - started) * 1000, 2)
+        return DependencyHealth(name=name, ok=True, latency_ms=latency)
+
+    return list(await asyncio.gather(*(run(n, c) for n, c in checks.items())))
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return " ".join(text.split())[:200]
+
+
+class ServiceHealthView(BaseModel):
+    """One service's health as seen from outside, `down` when it is silent."""
+
+    service: str
+    status: HealthStatus
+    version: str | None = None
+    instance_id: str | None = None
+    started_at: datetime | None = None
+    uptime_seconds: float | None = None
+    dependencies: list[DependencyHealth] = []
+    error: str | None = None
+
+
+class SystemHealth(BaseModel):
+    """The health of every service: `ok` only when each one is."""
+
+    status: HealthStatus
+    checked_at: datetime
+    services: list[ServiceHealthView]
+
+
+async def collect_health(
+    bus: Bus, services: Iterable[str], *, timeout: float = 2.0
+) -> SystemHealth:
+    """Ask every service for its health over the bus, all at once."""
+
+    async def ask(name: str) -> ServiceHealthView:
+        try:
+            health = await bus.request(
+                f"api.{name}.health", None, ServiceHealth, timeout=timeout
+            )
+        except HomehostError as exc:
+            return ServiceHealthView(service=name, status="down", error=exc.message)
+        return ServiceHealthView(**health.model_dump())
+
+    views = list(await asyncio.gather(*(ask(name) for name in services)))
+    statuses = {view.status for view in views}
+    overall: HealthStatus
+    if statuses <= {"ok"}:
+        overall = "ok"
+    elif statuses == {"down"}:
+        overall = "down"
+    else:
+        overall = "degraded"
+    return SystemHealth(status=overall, checked_at=datetime.now(UTC), services=views)

@@ -1,0 +1,331 @@
+"""Running services: one service's lifecycle, and a supervisor for many.
+
+`run_service` connects a service to NATS (and to its database, applying
+its migrations), registers its micro service with a `health` endpoint,
+lets the service add its own endpoints and tasks, and runs until asked to
+stop or until one of its tasks fails. `Supervisor` runs several services
+in one process, one asyncio task each, restarting a failed one with
+backoff without disturbing the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import entry_points
+from importlib.resources.abc import Traversable
+from typing import Any
+
+import aiomysql
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_never,
+    wait_exponential,
+)
+
+from homehost.shared.bus.connection import Bus, connect_bus
+from homehost.shared.bus.events import Event, ensure_events_stream, publish_event
+from homehost.shared.bus.service import BusService, EmptyRequest
+from homehost.shared.database import create_pool, ping
+from homehost.shared.health import (
+    HealthCheck,
+    ServiceHealth,
+    check_dependencies,
+)
+from homehost.shared.logging import register_secret
+from homehost.shared.migrations import apply_migrations
+from homehost.shared.settings import DatabaseServiceSettings, ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "homehost.services"
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """What a service is: its name on the bus, settings and start-up hook."""
+
+    name: str
+    version: str
+    description: str
+    settings_class: type[ServiceSettings]
+    setup: Callable[[ServiceContext], Awaitable[None]] | None = None
+    migrations: Traversable | None = None
+
+
+@dataclass
+class ServiceContext:
+    """What a running service holds: settings, bus, database and tasks."""
+
+    definition: ServiceDefinition
+    settings: ServiceSettings
+    bus: Bus
+    service: BusService
+    pool: aiomysql.Pool | None = None
+    http_port: int | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    health_checks: dict[str, HealthCheck] = field(default_factory=dict)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _failure: asyncio.Future[None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+    _started_monotonic: float = field(default_factory=time.monotonic)
+    _cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def add_health_check(self, name: str, check: HealthCheck) -> None:
+        """Report `name` as a dependency in the service's health."""
+        self.health_checks[name] = check
+
+    def on_stop(self, cleanup: Callable[[], Awaitable[None]]) -> None:
+        """Run `cleanup` when the service stops, newest first."""
+        self._cleanups.append(cleanup)
+
+    def spawn(
+        self, coroutine: Coroutine[Any, Any, Any], *, name: str
+    ) -> asyncio.Task[Any]:
+        """Run a background task whose failure fails (and restarts) the service."""
+        task = asyncio.create_task(coroutine, name=f"{self.definition.name}:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def fail(self, error: BaseException) -> None:
+        """Stop the service with `error`, as if one of its tasks had raised it."""
+        if not self._failure.done():
+            self._failure.set_exception(error)
+
+    async def publish(self, event: Event) -> int:
+        """Store an event in the events stream; returns its sequence number."""
+        return await publish_event(self.bus, event)
+
+    async def health(self, _: EmptyRequest) -> ServiceHealth:
+        """Answer `api.<service>.health`."""
+        dependencies = await check_dependencies(self.health_checks)
+        return ServiceHealth(
+            service=self.definition.name,
+            status="ok" if all(d.ok for d in dependencies) else "degraded",
+            version=self.definition.version,
+            instance_id=self.service.instance_id,
+            started_at=self.started_at,
+            uptime_seconds=round(time.monotonic() - self._started_monotonic, 3),
+            dependencies=dependencies,
+        )
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            self.fail(error)
+
+    async def _wait_for_failure(self) -> None:
+        await asyncio.shield(self._failure)
+
+    async def _close(self) -> None:
+        # Cleanups first, so a server can finish its requests; then whatever
+        # task is still running is cancelled.
+        for cleanup in reversed(self._cleanups):
+            try:
+                await cleanup()
+            except Exception:
+                logger.exception("cleanup of %s failed", self.definition.name)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if not self._failure.done():
+            self._failure.cancel()
+        elif not self._failure.cancelled():
+            # Mark the failure as seen: it was raised, or the stop won.
+            self._failure.exception()
+
+
+async def run_service(
+    definition: ServiceDefinition,
+    *,
+    settings: ServiceSettings | None = None,
+    stop: asyncio.Event | None = None,
+    on_ready: Callable[[ServiceContext], None] | None = None,
+) -> None:
+    """Run one service until `stop` is set; raise if one of its tasks fails."""
+    settings = settings or definition.settings_class()
+    for secret in settings.secret_values():
+        register_secret(secret)
+    stop = stop or asyncio.Event()
+
+    bus = await connect_bus(
+        settings.nats_url,
+        name=f"homehost-{definition.name}",
+        namespace=settings.bus_namespace,
+        request_timeout=settings.request_timeout,
+    )
+    pool: aiomysql.Pool | None = None
+    service = BusService(
+        bus,
+        name=definition.name,
+        version=definition.version,
+        description=definition.description,
+    )
+    context: ServiceContext | None = None
+    try:
+        if isinstance(settings, DatabaseServiceSettings):
+            pool = await _open_database(settings)
+            if definition.migrations is not None:
+                await apply_migrations(pool, definition.migrations)
+        await ensure_events_stream(bus)
+        await service.start()
+        context = ServiceContext(
+            definition=definition,
+            settings=settings,
+            bus=bus,
+            service=service,
+            pool=pool,
+        )
+        if pool is not None:
+            database_pool = pool
+            context.add_health_check("mariadb", lambda: ping(database_pool))
+        context.add_health_check(
+            "jetstream", lambda: bus.jetstream.stream_info(bus.events_stream)
+        )
+        await service.add_endpoint("health", context.health, EmptyRequest)
+        if definition.setup is not None:
+            await definition.setup(context)
+        logger.info("service %s %s is ready", definition.name, definition.version)
+        if on_ready is not None:
+            on_ready(context)
+        await _until_stop_or_failure(stop, context)
+    finally:
+        if context is not None:
+            await context._close()
+        await service.stop()
+        if pool is not None:
+            pool.close()
+            await pool.wait_closed()
+        await bus.close()
+        logger.info("service %s stopped", definition.name)
+
+
+async def _until_stop_or_failure(stop: asyncio.Event, context: ServiceContext) -> None:
+    stopping = asyncio.create_task(stop.wait())
+    failing = asyncio.create_task(context._wait_for_failure())
+    try:
+        await asyncio.wait({stopping, failing}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        failing.cancel()
+    if context._failure.done() and not context._failure.cancelled():
+        error = context._failure.exception()
+        if error is not None:
+            raise error
+
+
+async def _open_database(settings: DatabaseServiceSettings) -> aiomysql.Pool:
+    def log_retry(state: RetryCallState) -> None:
+        wait = state.next_action.sleep if state.next_action else 0.0
+        error = state.outcome.exception() if state.outcome else None
+        logger.warning(
+            "MariaDB at %s:%d does not answer (%s); retrying in %.1f s",
+            settings.mariadb_host,
+            settings.mariadb_port,
+            error,
+            wait,
+        )
+
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type(OSError),
+        wait=wait_exponential(multiplier=0.5, max=15),
+        stop=stop_never,
+        before_sleep=log_retry,
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            return await create_pool(settings)
+    raise AssertionError("unreachable: the retry loop either returns or raises")
+
+
+# How long a restarted service must stay up before its backoff starts over.
+STABLE_AFTER_SECONDS = 60.0
+
+
+class Supervisor:
+    """Runs services in one process; a failed one is restarted with backoff."""
+
+    def __init__(
+        self,
+        definitions: Iterable[ServiceDefinition],
+        *,
+        settings: dict[str, ServiceSettings] | None = None,
+        restart_backoff: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0),
+    ) -> None:
+        self.definitions = {definition.name: definition for definition in definitions}
+        self.settings = settings or {}
+        self.restart_backoff = restart_backoff
+        self.contexts: dict[str, ServiceContext] = {}
+        self.restarts: dict[str, int] = dict.fromkeys(self.definitions, 0)
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        """Ask every service to stop cleanly."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Run every service until `stop` is called."""
+        tasks = [
+            asyncio.create_task(self._keep_running(definition), name=definition.name)
+            for definition in self.definitions.values()
+        ]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _keep_running(self, definition: ServiceDefinition) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                await run_service(
+                    definition,
+                    settings=self.settings.get(definition.name),
+                    stop=self._stop,
+                    on_ready=lambda context: self.contexts.__setitem__(
+                        definition.name, context
+                    ),
+                )
+            except Exception:
+                if time.monotonic() - started > STABLE_AFTER_SECONDS:
+                    failures = 0
+                delay = self.restart_backoff[
+                    min(failures, len(self.restart_backoff) - 1)
+                ]
+                failures += 1
+                self.restarts[definition.name] += 1
+                logger.exception(
+                    "service %s failed; restarting it in %g s", definition.name, delay
+                )
+                self.contexts.pop(definition.name, None)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), delay)
+            else:
+                return
+
+
+def discover_services() -> dict[str, ServiceDefinition]:
+    """Return every installed service, found by its entry point."""
+    found: dict[str, ServiceDefinition] = {}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        definition = entry.load()
+        if not isinstance(definition, ServiceDefinition):
+            raise TypeError(f"entry point {entry.name} is not a ServiceDefinition")
+        found[definition.name] = definition
+    return dict(sorted(found.items()))
