@@ -7,9 +7,10 @@ databases, and everything is removed afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiomysql
 import nats.js.errors
@@ -39,10 +40,8 @@ async def bus(namespace: str) -> AsyncIterator[Bus]:
     try:
         yield connection
     finally:
-        try:
+        with contextlib.suppress(nats.js.errors.NotFoundError):
             await connection.jetstream.delete_stream(connection.events_stream)
-        except nats.js.errors.NotFoundError:
-            pass
         await connection.close()
 
 
@@ -85,7 +84,7 @@ async def make_database() -> AsyncIterator[Callable[[str], Awaitable[str]]]:
 @pytest.fixture
 def service_environment(
     namespace: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
+) -> dict[str, str]:
     """Environment variables that point every service at the test's bus."""
     values = {
         "HOMEHOST_ENVIRONMENT": "development",
@@ -96,4 +95,4 @@ def service_environment(
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    yield values
+    return values
