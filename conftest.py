@@ -18,6 +18,10 @@ import pytest
 
 from homehost.shared.bus import Bus, connect_bus
 
+# Real Dovecot, Postfix and the mailbox service, for the tests of every
+# package that needs them (the mailbox service's and the gateway's).
+pytest_plugins = ("tests.mail_servers",)
+
 NATS_URL = os.environ.get("HOMEHOST_TEST_NATS_URL", "nats://127.0.0.1:4222")
 MARIADB_HOST = os.environ.get("HOMEHOST_TEST_MARIADB_HOST", "127.0.0.1")
 MARIADB_PORT = int(os.environ.get("HOMEHOST_TEST_MARIADB_PORT", "3306"))

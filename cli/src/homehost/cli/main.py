@@ -7,11 +7,15 @@ import signal
 import sys
 from typing import Annotated
 
+import nats.errors
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from homehost.cli import stack
+from homehost.cli.admin import admin_app
+from homehost.cli.envfile import load_state_environment
 from homehost.shared.bus import connect_bus
 from homehost.shared.health import SystemHealth, collect_health
 from homehost.shared.logging import configure_logging
@@ -23,6 +27,13 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+
+# Every command first reads what `homehost up` wrote (<state_dir>/homehost.env)
+# without overriding the environment, so `run` and `status` see its stack.
+app.callback()(load_state_environment)
+app.command()(stack.up)
+app.command()(stack.down)
+app.add_typer(admin_app, name="admin")
 
 
 def _pick_services(names: list[str] | None) -> list[ServiceDefinition]:
@@ -98,7 +109,7 @@ def status(
 
     try:
         health = asyncio.run(gather())
-    except OSError as exc:
+    except (OSError, nats.errors.Error) as exc:
         errors.print(f"[red]NATS at {settings.nats_url} does not answer: {exc}[/red]")
         raise typer.Exit(1) from exc
     console.print(render_health(health))

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Literal
 
+import nats.errors
 from pydantic import BaseModel
 
 from homehost.shared.bus.connection import Bus
@@ -16,7 +17,10 @@ from homehost.shared.errors import HomehostError
 HealthCheck = Callable[[], Awaitable[object]]
 HealthStatus = Literal["ok", "degraded", "down"]
 
-CHECK_TIMEOUT_SECONDS = 2.0
+# Shorter than the time a caller waits for the whole report (2 s by
+# default), so that a hung dependency makes its service `degraded`, with the
+# reason, instead of making the service look silent and `down`.
+CHECK_TIMEOUT_SECONDS = 1.0
 
 
 class DependencyHealth(BaseModel):
@@ -99,6 +103,9 @@ async def collect_health(
             )
         except HomehostError as exc:
             return ServiceHealthView(service=name, status="down", error=exc.message)
+        except nats.errors.Error as exc:
+            # The bus itself is closed or reconnecting: nothing can answer.
+            return ServiceHealthView(service=name, status="down", error=_describe(exc))
         return ServiceHealthView(**health.model_dump())
 
     views = list(await asyncio.gather(*(ask(name) for name in services)))

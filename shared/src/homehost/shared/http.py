@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 from collections.abc import Generator
 from typing import Any
 
 import uvicorn
 
+from homehost.shared.errors import ConfigurationError
 from homehost.shared.runtime import ServiceContext
 
 logger = logging.getLogger(__name__)
+
+# How long a stopping service lets requests in flight finish.
+SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -25,28 +30,51 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-async def serve_http(context: ServiceContext, app: Any, *, host: str, port: int) -> int:
-    """Serve `app` as one of the service's tasks; return the bound port."""
+async def serve_http(
+    context: ServiceContext,
+    app: Any,
+    *,
+    host: str,
+    port: int,
+    proxy_headers: bool = True,
+) -> int:
+    """Serve `app` as one of the service's tasks; return the bound port.
+
+    `proxy_headers=False` leaves X-Forwarded-* to an app that decides
+    itself which proxies to believe.
+
+    A port that cannot be bound raises `ConfigurationError`; a server that
+    stops on its own fails the service, which is then restarted.
+    """
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
+        proxy_headers=proxy_headers,
         log_config=None,
         access_log=False,
         lifespan="off",
         server_header=False,
     )
     server = _EmbeddedServer(config)
-    # Binding here turns a taken port into an OSError for the caller;
-    # uvicorn would end the whole process instead.
-    listener = socket.create_server((host, port), reuse_port=False)
+    # Binding here turns a taken port into an error for the caller; uvicorn
+    # would end the whole process instead.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        listener = socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {_reason(exc)}",
+            details={"host": host, "port": port},
+        ) from exc
     listener.setblocking(False)
-    task = context.spawn(server.serve(sockets=[listener]), name="http")
+    task = context.spawn(_serve(server, listener), name="http")
 
     async def shut_down() -> None:
         server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(asyncio.shield(task), 10)
+        # Only waits: a failure of the server already failed the service
+        # through its task, and one still running after this is cancelled.
+        await asyncio.wait({task}, timeout=SHUTDOWN_GRACE_SECONDS)
 
     context.on_stop(shut_down)
     while not server.started:
@@ -58,3 +86,29 @@ async def serve_http(context: ServiceContext, app: Any, *, host: str, port: int)
     context.http_port = bound
     logger.info("serving HTTP on %s:%d", host, bound)
     return bound
+
+
+def _reason(error: OSError) -> str:
+    # `create_server` words its errors at length; the errno says it plainly.
+    if isinstance(error, socket.gaierror) or not error.errno:
+        return error.strerror or str(error)
+    return os.strerror(error.errno)
+
+
+async def _serve(server: uvicorn.Server, listener: socket.socket) -> None:
+    """Run the server; its `sys.exit` becomes an error of this service only.
+
+    uvicorn calls `sys.exit` when it cannot start. A `SystemExit` leaving
+    an asyncio task ends the whole event loop, and with it every other
+    service of the process, so it is turned into an ordinary error here.
+    uvicorn raises no `KeyboardInterrupt` of its own (it installs no signal
+    handlers here); a real Ctrl-C is left to stop the process.
+    """
+    try:
+        await server.serve(sockets=[listener])
+    except SystemExit as exc:
+        raise RuntimeError(f"the HTTP server exited with status {exc.code}") from exc
+    finally:
+        listener.close()
+    if not server.should_exit:
+        raise RuntimeError("the HTTP server stopped without being asked to")

@@ -16,7 +16,10 @@ from typing import Any, TextIO
 
 REDACTED = "***"
 
-_secrets: set[str] = set()
+# Every spelling of every registered secret: as given, and JSON-escaped as
+# it appears inside a JSON line. Kept longest first, so that a secret which
+# contains another is replaced whole.
+_spellings: tuple[str, ...] = ()
 _secrets_lock = threading.Lock()
 
 # Attributes every LogRecord has; anything else was passed through `extra=`.
@@ -27,20 +30,31 @@ _STANDARD_ATTRIBUTES = frozenset(
 
 def register_secret(value: str) -> None:
     """Make sure `value` never appears in a log line."""
+    # The tuple is swapped whole, so `redact` reads it without the lock.
+    global _spellings
     # Very short values would redact ordinary words and hide nothing real.
-    if len(value) >= 4:
-        with _secrets_lock:
-            _secrets.add(value)
+    if len(value) < 4:
+        return
+    escaped = json.dumps(value, ensure_ascii=False)[1:-1]
+    with _secrets_lock:
+        known = set(_spellings) | {value, escaped}
+        _spellings = tuple(sorted(known, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
     """Return `text` with every registered secret replaced."""
-    with _secrets_lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
+    for spelling in _spellings:
+        if spelling in text:
+            text = text.replace(spelling, REDACTED)
     return text
+
+
+def _extra_fields(record: logging.LogRecord) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in record.__dict__.items()
+        if key not in _STANDARD_ATTRIBUTES and not key.startswith("_")
+    }
 
 
 class JsonFormatter(logging.Formatter):
@@ -54,19 +68,24 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
-                entry[key] = value
+        entry.update(_extra_fields(record))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return redact(json.dumps(entry, default=str, ensure_ascii=False))
 
 
 class TextFormatter(logging.Formatter):
-    """Formats a record as readable text, secrets redacted."""
+    """Formats a record as readable text, `extra=` fields as key=value."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+
+    # The name is logging's own: this overrides it (hence no N802).
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802
+        """Return the line without its traceback, extra fields appended."""
+        line = super().formatMessage(record)
+        extras = " ".join(f"{k}={v}" for k, v in _extra_fields(record).items())
+        return f"{line} {extras}" if extras else line
 
     def format(self, record: logging.LogRecord) -> str:
         """Return the record as text, secrets redacted."""

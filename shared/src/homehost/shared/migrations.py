@@ -67,13 +67,22 @@ def load_migrations(folder: Traversable) -> list[Migration]:
 
 
 async def apply_migrations(pool: aiomysql.Pool, folder: Traversable) -> list[int]:
-    """Apply the pending migrations of `folder`; return the versions applied."""
+    """Apply the pending migrations of `folder`; return the versions applied.
+
+    Raises `ConfigurationError` when an applied file was edited since, or
+    when a new file sorts before one already applied (it would run out of
+    order on some copies and in order on others).
+    """
     migrations = load_migrations(folder)
     applied: list[int] = []
     async with pool.acquire() as connection, connection.cursor() as cursor:
         await cursor.execute("SELECT DATABASE()")
         (database,) = await cursor.fetchone()
-        lock_name = f"homehost_migrate_{database}"
+        if database is None:
+            raise ConfigurationError("migrations need a connection to one database")
+        # Lock names are at most 64 characters; database names may be too.
+        digest = hashlib.sha256(database.encode()).hexdigest()[:40]
+        lock_name = f"homehost_migrate_{digest}"
         await cursor.execute(
             "SELECT GET_LOCK(%s, %s)", (lock_name, LOCK_TIMEOUT_SECONDS)
         )
@@ -81,24 +90,17 @@ async def apply_migrations(pool: aiomysql.Pool, folder: Traversable) -> list[int
         if locked != 1:
             raise ConfigurationError(f"could not take the migration lock of {database}")
         try:
-            await cursor.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version INT PRIMARY KEY,"
-                " name VARCHAR(200) NOT NULL,"
-                " checksum CHAR(64) NOT NULL,"
-                " applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
-                ") ENGINE=InnoDB"
-            )
+            await _create_history_table(cursor)
             await cursor.execute("SELECT version, checksum FROM schema_migrations")
             done = {version: checksum for version, checksum in await cursor.fetchall()}
+            _check_history(migrations, done)
             for migration in migrations:
                 if migration.version in done:
-                    if done[migration.version] != migration.checksum:
-                        raise ConfigurationError(
-                            f"migration {migration.version:04d}_{migration.name} was "
-                            "changed after it was applied; add a new one instead"
-                        )
                     continue
+                # MariaDB commits each DDL statement on its own, so a file
+                # that fails halfway stays half applied and unrecorded.
+                # TODO(#2): record progress per statement, so that a file
+                # that failed halfway resumes instead of needing a hand.
                 for statement in migration.statements:
                     await cursor.execute(statement)
                 await cursor.execute(
@@ -117,3 +119,42 @@ async def apply_migrations(pool: aiomysql.Pool, folder: Traversable) -> list[int
             await cursor.execute("SELECT RELEASE_LOCK(%s)", (lock_name,))
             await cursor.fetchone()
     return applied
+
+
+async def _create_history_table(cursor: aiomysql.Cursor) -> None:
+    # Asked first rather than `CREATE TABLE IF NOT EXISTS`, whose note
+    # "already exists" the driver turns into a Python warning at every start.
+    await cursor.execute(
+        "SELECT COUNT(*) FROM information_schema.tables"
+        " WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'"
+    )
+    (exists,) = await cursor.fetchone()
+    if exists:
+        return
+    await cursor.execute(
+        "CREATE TABLE schema_migrations ("
+        " version INT PRIMARY KEY,"
+        " name VARCHAR(200) NOT NULL,"
+        " checksum CHAR(64) NOT NULL,"
+        " applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
+        ") ENGINE=InnoDB"
+    )
+
+
+def _check_history(migrations: list[Migration], done: dict[int, str]) -> None:
+    latest = max(done, default=0)
+    for migration in migrations:
+        label = f"{migration.version:04d}_{migration.name}"
+        if migration.version in done:
+            if done[migration.version] != migration.checksum:
+                raise ConfigurationError(
+                    f"migration {label} was changed after it was applied; "
+                    "add a new one instead",
+                    details={"version": migration.version},
+                )
+        elif migration.version < latest:
+            raise ConfigurationError(
+                f"migration {label} is new but older than {latest:04d}, which "
+                "is already applied; give it a version after the latest",
+                details={"version": migration.version},
+            )

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import Any, TypeVar
 
 import aiomysql
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_never,
     wait_exponential,
 )
@@ -34,6 +34,7 @@ from homehost.shared.bus.connection import Bus, connect_bus
 from homehost.shared.bus.events import Event, ensure_events_stream, publish_event
 from homehost.shared.bus.service import BusService, EmptyRequest
 from homehost.shared.database import create_pool, ping
+from homehost.shared.errors import ConfigurationError, HomehostError
 from homehost.shared.health import (
     HealthCheck,
     ServiceHealth,
@@ -41,11 +42,17 @@ from homehost.shared.health import (
 )
 from homehost.shared.logging import register_secret
 from homehost.shared.migrations import apply_migrations
-from homehost.shared.settings import DatabaseServiceSettings, ServiceSettings
+from homehost.shared.settings import (
+    DatabaseServiceSettings,
+    ServiceSettings,
+    load_settings,
+)
 
 logger = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "homehost.services"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -154,18 +161,29 @@ async def run_service(
     stop: asyncio.Event | None = None,
     on_ready: Callable[[ServiceContext], None] | None = None,
 ) -> None:
-    """Run one service until `stop` is set; raise if one of its tasks fails."""
-    settings = settings or definition.settings_class()
+    """Run one service until `stop` is set; raise if one of its tasks fails.
+
+    Settings that cannot be read, and a database that refuses the service's
+    login, raise `ConfigurationError`; while NATS or MariaDB do not answer
+    the start is retried here, until they do or `stop` is set.
+    """
+    settings = settings or load_settings(definition.settings_class)
     for secret in settings.secret_values():
         register_secret(secret)
     stop = stop or asyncio.Event()
 
-    bus = await connect_bus(
-        settings.nats_url,
-        name=f"homehost-{definition.name}",
-        namespace=settings.bus_namespace,
-        request_timeout=settings.request_timeout,
-    )
+    try:
+        bus = await _unless_stopped(
+            connect_bus(
+                settings.nats_url,
+                name=f"homehost-{definition.name}",
+                namespace=settings.bus_namespace,
+                request_timeout=settings.request_timeout,
+            ),
+            stop,
+        )
+    except _Stopped:
+        return
     pool: aiomysql.Pool | None = None
     service = BusService(
         bus,
@@ -176,7 +194,7 @@ async def run_service(
     context: ServiceContext | None = None
     try:
         if isinstance(settings, DatabaseServiceSettings):
-            pool = await _open_database(settings)
+            pool = await _unless_stopped(_open_database(settings), stop)
             if definition.migrations is not None:
                 await apply_migrations(pool, definition.migrations)
         await ensure_events_stream(bus)
@@ -201,15 +219,61 @@ async def run_service(
         if on_ready is not None:
             on_ready(context)
         await _until_stop_or_failure(stop, context)
+    except _Stopped:
+        pass
     finally:
-        if context is not None:
-            await context._close()
-        await service.stop()
-        if pool is not None:
-            pool.close()
-            await pool.wait_closed()
-        await bus.close()
-        logger.info("service %s stopped", definition.name)
+        await _shut_down(definition, context, service, pool, bus)
+
+
+class _Stopped(Exception):
+    """The service was asked to stop while it was still starting."""
+
+
+async def _unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> T:
+    """Await `work`, or cancel it and raise `_Stopped` once `stop` is set."""
+    working = asyncio.ensure_future(work)
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({working, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not working.done():
+            working.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await working
+    if working.cancelled():
+        raise _Stopped
+    return working.result()
+
+
+async def _shut_down(
+    definition: ServiceDefinition,
+    context: ServiceContext | None,
+    service: BusService,
+    pool: aiomysql.Pool | None,
+    bus: Bus,
+) -> None:
+    # Each step runs even when the one before failed, and a failure here
+    # is logged rather than hiding the error the service stopped with.
+    steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+        ("its micro service", service.stop),
+        ("its NATS connection", bus.close),
+    ]
+    if context is not None:
+        steps.insert(0, ("its tasks", context._close))
+    if pool is not None:
+        steps.insert(-1, ("its MariaDB pool", lambda: _close_pool(pool)))
+    for what, step in steps:
+        try:
+            await step()
+        except Exception:
+            logger.exception("service %s could not close %s", definition.name, what)
+    logger.info("service %s stopped", definition.name)
+
+
+async def _close_pool(pool: aiomysql.Pool) -> None:
+    pool.close()
+    await pool.wait_closed()
 
 
 async def _until_stop_or_failure(stop: asyncio.Event, context: ServiceContext) -> None:
@@ -226,6 +290,19 @@ async def _until_stop_or_failure(stop: asyncio.Event, context: ServiceContext) -
             raise error
 
 
+# MariaDB client errors that mean "nothing answers (yet)": retried at start.
+_UNREACHABLE = frozenset({2002, 2003, 2006, 2013})
+# Errors that mean the server answered and refused: the settings or the
+# grants are wrong, which a person must fix.
+_REFUSED = frozenset({1044, 1045, 1049, 1698})
+
+
+def _database_unreachable(error: BaseException) -> bool:
+    if isinstance(error, aiomysql.OperationalError):
+        return bool(error.args) and error.args[0] in _UNREACHABLE
+    return isinstance(error, OSError)
+
+
 async def _open_database(settings: DatabaseServiceSettings) -> aiomysql.Pool:
     def log_retry(state: RetryCallState) -> None:
         wait = state.next_action.sleep if state.next_action else 0.0
@@ -239,15 +316,25 @@ async def _open_database(settings: DatabaseServiceSettings) -> aiomysql.Pool:
         )
 
     retrying = AsyncRetrying(
-        retry=retry_if_exception_type(OSError),
+        retry=retry_if_exception(_database_unreachable),
         wait=wait_exponential(multiplier=0.5, max=15),
         stop=stop_never,
         before_sleep=log_retry,
         reraise=True,
     )
-    async for attempt in retrying:
-        with attempt:
-            return await create_pool(settings)
+    try:
+        async for attempt in retrying:
+            with attempt:
+                return await create_pool(settings)
+    except aiomysql.OperationalError as exc:
+        if not exc.args or exc.args[0] not in _REFUSED:
+            raise
+        raise ConfigurationError(
+            f"MariaDB at {settings.mariadb_host}:{settings.mariadb_port} refused "
+            f"user {settings.database_user} on database {settings.database_name}: "
+            f"{exc.args[-1]}",
+            details={"mariadb_error": exc.args[0]},
+        ) from exc
     raise AssertionError("unreachable: the retry loop either returns or raises")
 
 
@@ -270,6 +357,8 @@ class Supervisor:
         self.restart_backoff = restart_backoff
         self.contexts: dict[str, ServiceContext] = {}
         self.restarts: dict[str, int] = dict.fromkeys(self.definitions, 0)
+        # The error each service last stopped with, kept until it is ready.
+        self.failures: dict[str, Exception] = {}
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -289,6 +378,10 @@ class Supervisor:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    def _ready(self, name: str, context: ServiceContext) -> None:
+        self.contexts[name] = context
+        self.failures.pop(name, None)
+
     async def _keep_running(self, definition: ServiceDefinition) -> None:
         failures = 0
         while not self._stop.is_set():
@@ -298,11 +391,9 @@ class Supervisor:
                     definition,
                     settings=self.settings.get(definition.name),
                     stop=self._stop,
-                    on_ready=lambda context: self.contexts.__setitem__(
-                        definition.name, context
-                    ),
+                    on_ready=lambda context: self._ready(definition.name, context),
                 )
-            except Exception:
+            except Exception as exc:
                 if time.monotonic() - started > STABLE_AFTER_SECONDS:
                     failures = 0
                 delay = self.restart_backoff[
@@ -310,9 +401,21 @@ class Supervisor:
                 ]
                 failures += 1
                 self.restarts[definition.name] += 1
-                logger.exception(
-                    "service %s failed; restarting it in %g s", definition.name, delay
-                )
+                self.failures[definition.name] = exc
+                if isinstance(exc, HomehostError):
+                    # A known condition: its message says all, no traceback.
+                    logger.error(
+                        "service %s cannot run: %s; trying again in %g s",
+                        definition.name,
+                        exc.message,
+                        delay,
+                    )
+                else:
+                    logger.exception(
+                        "service %s failed; restarting it in %g s",
+                        definition.name,
+                        delay,
+                    )
                 self.contexts.pop(definition.name, None)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)

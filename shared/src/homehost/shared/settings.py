@@ -9,16 +9,19 @@ secrets are mounted. Placeholder secrets are refused outside development.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, get_args
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from homehost.shared.errors import ConfigurationError
 
 Environment = Literal["development", "production"]
 
@@ -42,12 +45,18 @@ class SecretFileSource(PydanticBaseSettingsSource):
         self, field: FieldInfo, field_name: str
     ) -> tuple[Any, str, bool]:
         """Return the secret read from the file the `_FILE` variable names."""
-        if field.annotation is not SecretStr:
+        if not _is_secret(field.annotation):
             return None, field_name, False
-        variable = self._variable_name(field, field_name)
-        path = _environ_casefold().get(f"{variable}_FILE")
+        variable = variable_name(self.settings_cls, field_name)
+        environ = _environ_casefold()
+        path = environ.get(f"{variable}_FILE")
         if not path:
             return None, field_name, False
+        if variable in environ:
+            raise ConfigurationError(
+                f"{variable} and {variable}_FILE are both set; keep one of them",
+                details={"variable": variable},
+            )
         return _read_secret_file(path, variable), field_name, False
 
     def __call__(self) -> dict[str, Any]:
@@ -59,11 +68,18 @@ class SecretFileSource(PydanticBaseSettingsSource):
                 values[key] = value
         return values
 
-    def _variable_name(self, field: FieldInfo, field_name: str) -> str:
-        if isinstance(field.validation_alias, str):
-            return field.validation_alias.upper()
-        prefix = str(self.config.get("env_prefix", ""))
-        return f"{prefix}{field_name}".upper()
+
+def variable_name(settings_class: type[BaseSettings], field_name: str) -> str:
+    """Return the environment variable that sets `field_name`."""
+    field = settings_class.model_fields[field_name]
+    if isinstance(field.validation_alias, str):
+        return field.validation_alias.upper()
+    prefix = str(settings_class.model_config.get("env_prefix", ""))
+    return f"{prefix}{field_name}".upper()
+
+
+def _is_secret(annotation: Any) -> bool:
+    return annotation is SecretStr or SecretStr in get_args(annotation)
 
 
 def _environ_casefold() -> dict[str, str]:
@@ -74,8 +90,9 @@ def _read_secret_file(path: str, variable: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
     except OSError as exc:
-        raise ValueError(
-            f"{variable}_FILE: cannot read {path}: {exc.strerror}"
+        raise ConfigurationError(
+            f"{variable}_FILE: cannot read {path}: {exc.strerror}",
+            details={"variable": f"{variable}_FILE", "path": path},
         ) from exc
 
 
@@ -130,20 +147,20 @@ class ServiceSettings(BaseSettings):
             dotenv_settings,
         )
 
-    @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> ServiceSettings:
-        if self.environment == "development":
-            return self
-        for name, value in self:
-            if (
-                isinstance(value, SecretStr)
-                and value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
-            ):
-                raise ValueError(
-                    f"{name}: a placeholder secret is refused outside "
-                    "development; set a real one"
-                )
-        return self
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_placeholder_secrets(cls, value: Any, info: ValidationInfo) -> Any:
+        # Checked per field, so the error names the field and shows only the
+        # placeholder itself, never the other values the model was given.
+        if not isinstance(value, SecretStr):
+            return value
+        if info.data.get("environment") == "development":
+            return value
+        if value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "a placeholder secret is refused outside development; set a real one"
+            )
+        return value
 
     def secret_values(self) -> list[str]:
         """Return every secret this settings object holds, for log redaction."""
@@ -161,6 +178,48 @@ class DatabaseServiceSettings(ServiceSettings):
     touch only its own database; `homehost up` creates both.
     """
 
-    database_name: str = Field(default="", pattern=r"^[A-Za-z0-9_]{1,64}$")
-    database_user: str = Field(default="", pattern=r"^[A-Za-z0-9_]{1,80}$")
+    database_name: str = ""
+    database_user: str = ""
     database_password: SecretStr = SecretStr("")
+
+    # A validator rather than a field constraint: services override these
+    # fields with their own defaults, which would drop a constraint.
+    @field_validator("database_name", "database_user", mode="after")
+    @classmethod
+    def _refuse_odd_names(cls, value: str, info: ValidationInfo) -> str:
+        longest = 64 if info.field_name == "database_name" else 80
+        if re.fullmatch(rf"[A-Za-z0-9_]{{1,{longest}}}", value) is None:
+            raise ValueError(f"use 1 to {longest} letters, digits or underscores")
+        return value
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def load_settings(settings_class: type[SettingsT]) -> SettingsT:
+    """Read a service's settings, or raise `ConfigurationError` naming each bad one.
+
+    The message names the environment variable and the reason, never the
+    value that was given, which may be a secret.
+    """
+    try:
+        return settings_class()
+    except ValidationError as exc:
+        problems = [
+            {
+                "variable": _variable_of(settings_class, problem["loc"]),
+                "message": str(problem["msg"]).removeprefix("Value error, "),
+            }
+            for problem in exc.errors(include_url=False, include_input=False)
+        ]
+        raise ConfigurationError(
+            "; ".join(f"{p['variable']}: {p['message']}" for p in problems),
+            details={"errors": problems},
+        ) from None  # The original error quotes the values, secrets too.
+
+
+def _variable_of(settings_class: type[ServiceSettings], loc: tuple[Any, ...]) -> str:
+    name = str(loc[0]) if loc else ""
+    if name in settings_class.model_fields:
+        return variable_name(settings_class, name)
+    return name or settings_class.__name__

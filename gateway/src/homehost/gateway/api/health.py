@@ -8,7 +8,7 @@ from homehost.shared.health import SystemHealth, collect_health
 router = APIRouter(tags=["health"])
 
 
-@router.get("/api/health", response_model=SystemHealth)
+@router.get("/api/health", name="health.read", response_model=SystemHealth)
 async def read_health(state: GatewayStateDep) -> SystemHealth:
     """Return the status, version, uptime and dependencies of every service."""
     return await collect_health(

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import nats
 import nats.errors
@@ -122,7 +123,9 @@ class Bus:
         self.closing.set()
         try:
             await self.client.drain()
-        except (nats.errors.ConnectionClosedError, nats.errors.FlushTimeoutError):
+        except nats.errors.Error as exc:
+            # A connection that is away or slow cannot drain; close it anyway.
+            logger.warning("NATS connection closed without draining (%r)", exc)
             await self.client.close()
 
 
@@ -139,6 +142,15 @@ def _error_from_reply(data: bytes, headers: dict[str, str]) -> HomehostError:
     return error_from_payload(payload)
 
 
+# How long the client waits between attempts to get back to NATS after an
+# outage; it keeps trying for as long as the process runs.
+RECONNECT_WAIT_SECONDS = 1.0
+
+# What a connection attempt raises when NATS is not there (yet); a timeout
+# is an OSError too.
+_UNREACHABLE = (OSError, nats.errors.Error)
+
+
 async def connect_bus(
     url: str,
     *,
@@ -150,20 +162,36 @@ async def connect_bus(
     """Connect to NATS, retrying with backoff while it does not answer.
 
     `connect_attempts=None` retries for ever, as a service at boot should;
-    once connected, the client reconnects by itself after any outage.
+    otherwise `ServiceUnavailable` names the URL once every attempt failed.
+    Once connected, the client reconnects by itself after any outage.
     """
+    shown_url = _without_password(url)
+    bus: Bus | None = None
+    # The client reports why a connection failed only to its error callback.
+    last_error: list[Exception] = []
 
     def log_retry(state: RetryCallState) -> None:
         wait = state.next_action.sleep if state.next_action else 0.0
-        error = state.outcome.exception() if state.outcome else None
         logger.warning(
-            "NATS at %s does not answer (%s); retrying in %.1f s", url, error, wait
+            "NATS at %s does not answer (%s); retrying in %.1f s",
+            shown_url,
+            _describe(last_error, state),
+            wait,
         )
 
+    async def record_error(error: Exception) -> None:
+        last_error[:] = [error]
+        logger.debug("NATS client error: %r", error)
+
+    async def log_disconnected() -> None:
+        if bus is None or not bus.closing.is_set():
+            logger.warning("lost the connection to NATS at %s; reconnecting", shown_url)
+
+    async def log_reconnected() -> None:
+        logger.info("reconnected to NATS at %s", shown_url)
+
     retrying = AsyncRetrying(
-        retry=retry_if_exception_type(
-            (OSError, nats.errors.Error, asyncio.TimeoutError)
-        ),
+        retry=retry_if_exception_type(_UNREACHABLE),
         wait=wait_exponential(multiplier=0.5, max=15),
         stop=stop_never
         if connect_attempts is None
@@ -171,37 +199,55 @@ async def connect_bus(
         before_sleep=log_retry,
         reraise=True,
     )
-    closing = asyncio.Event()
-
-    async def log_disconnected() -> None:
-        if not closing.is_set():
-            logger.warning("lost the connection to NATS at %s; reconnecting", url)
-
-    async def log_reconnected() -> None:
-        logger.info("reconnected to NATS at %s", url)
-
-    async for attempt in retrying:
-        with attempt:
-            client = await nats.connect(
-                url,
-                name=name,
-                connect_timeout=2,
-                allow_reconnect=False,
-                reconnect_time_wait=1,
-                error_cb=_log_error,
-                disconnected_cb=log_disconnected,
-                reconnected_cb=log_reconnected,
-            )
-    # The first connection is retried above, with backoff and a log line per
-    # attempt; the client's own loop would retry silently for ever. Once
-    # connected, the client reconnects by itself after any outage.
+    try:
+        async for attempt in retrying:
+            with attempt:
+                # One attempt is two quick tries at the server (the client's
+                # least); the retry loop around it waits and logs.
+                client = await nats.connect(
+                    url,
+                    name=name,
+                    connect_timeout=2,
+                    allow_reconnect=False,
+                    max_reconnect_attempts=1,
+                    reconnect_time_wait=0,
+                    error_cb=record_error,
+                    disconnected_cb=log_disconnected,
+                    reconnected_cb=log_reconnected,
+                )
+    except _UNREACHABLE as exc:
+        attempts = retrying.statistics.get("attempt_number", 1)
+        raise ServiceUnavailable(
+            f"NATS at {shown_url} does not answer after {attempts} attempts "
+            f"({_describe(last_error, None) or exc!r})",
+            details={"url": shown_url, "attempts": attempts},
+        ) from exc
+    # nats-py has no separate settings for the first connection and later
+    # reconnects, so the reconnect settings are switched on once connected
+    # (the client reads them from `options` at each outage).
     client.options["allow_reconnect"] = True
     client.options["max_reconnect_attempts"] = -1
-    logger.info("connected to NATS at %s as %s", url, name)
+    client.options["reconnect_time_wait"] = RECONNECT_WAIT_SECONDS
+    logger.info("connected to NATS at %s as %s", shown_url, name)
     bus = Bus(client, namespace=namespace, request_timeout=request_timeout)
-    bus.closing = closing
     return bus
 
 
-async def _log_error(error: Exception) -> None:
-    logger.debug("NATS client error: %s", error)
+def _describe(last_error: list[Exception], state: RetryCallState | None) -> str:
+    """Say why the last connection attempt failed, as plainly as known."""
+    if last_error:
+        return repr(last_error[0])
+    if state is not None and state.outcome is not None:
+        return repr(state.outcome.exception())
+    return ""
+
+
+def _without_password(url: str) -> str:
+    """Return `url` with any password in it replaced, fit for a log line."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))

@@ -11,6 +11,7 @@ moved to `deadletter.<consumer>` (still in the stream) and logged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,17 +21,18 @@ from typing import Any, ClassVar
 import nats.errors
 import nats.js.errors
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
     DeliverPolicy,
+    PubAck,
     StorageType,
     StreamConfig,
 )
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenacity import (
     AsyncRetrying,
-    RetryError,
     retry_if_exception_type,
     stop_after_delay,
     wait_exponential,
@@ -134,45 +136,75 @@ async def publish_event(bus: Bus, event: Event) -> int:
     publish is retried with the same message id (stored once at most),
     and after `PUBLISH_RETRY_SECONDS` it fails with `EventPublishError`.
     """
-    subject = bus.subject(event.subject)
-    data = event.model_dump_json().encode()
-    headers = {"Nats-Msg-Id": event.event_id}
-    retrying = AsyncRetrying(
-        retry=retry_if_exception_type(
-            (
-                nats.errors.TimeoutError,
-                nats.errors.NoRespondersError,
-                nats.errors.ConnectionReconnectingError,
-                nats.js.errors.ServiceUnavailableError,
-            )
-        ),
-        wait=wait_exponential(multiplier=0.1, max=2),
-        stop=stop_after_delay(PUBLISH_RETRY_SECONDS),
+    ack = await _store(
+        bus,
+        event.subject,
+        event.model_dump_json().encode(),
+        message_id=event.event_id,
     )
-    try:
-        async for attempt in retrying:
-            with attempt:
-                ack = await bus.jetstream.publish(
-                    subject, data, headers=headers, stream=bus.events_stream
-                )
-    except (RetryError, nats.errors.Error) as exc:
-        logger.error(
-            "event %s %s was not stored: %s", event.subject, event.event_id, exc
-        )
-        raise EventPublishError(
-            f"event {event.subject} could not be stored in JetStream",
-            details={"subject": event.subject, "event_id": event.event_id},
-        ) from exc
     if ack.duplicate:
         logger.debug("event %s was already stored", event.event_id)
     return ack.seq
 
 
+# What a publish meets while NATS or JetStream is away for a moment: a
+# reconnect, a JetStream that has not recovered its streams yet. A stream
+# that does not exist looks the same as one that is still starting.
+_PASSING_PUBLISH_ERRORS = (
+    nats.errors.TimeoutError,
+    nats.errors.ConnectionReconnectingError,
+    nats.js.errors.NoStreamResponseError,
+    nats.js.errors.ServiceUnavailableError,
+)
+
+
+async def _store(
+    bus: Bus,
+    subject: str,
+    data: bytes,
+    *,
+    message_id: str,
+    headers: dict[str, str] | None = None,
+) -> PubAck:
+    """Store one message in the events stream, retrying while it is away."""
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type(_PASSING_PUBLISH_ERRORS),
+        wait=wait_exponential(multiplier=0.1, max=2),
+        stop=stop_after_delay(PUBLISH_RETRY_SECONDS),
+        reraise=True,
+    )
+    try:
+        async for attempt in retrying:
+            with attempt:
+                return await bus.jetstream.publish(
+                    bus.subject(subject),
+                    data,
+                    headers={**(headers or {}), "Nats-Msg-Id": message_id},
+                    stream=bus.events_stream,
+                )
+    except nats.errors.Error as exc:
+        logger.error("message %s on %s was not stored: %r", message_id, subject, exc)
+        raise EventPublishError(
+            f"{subject} could not be stored in the events stream",
+            details={"subject": subject, "event_id": message_id},
+        ) from exc
+    raise AssertionError("unreachable: the retry loop either returns or raises")
+
+
 EventHandler = Callable[[Event], Awaitable[None]]
+
+# How long one fetch waits for events before it asks again.
+FETCH_WAIT_SECONDS = 5.0
+# How long a consumer waits after NATS refused a fetch before it tries again.
+RECOVERY_WAIT_SECONDS = 1.0
 
 
 class EventConsumer:
-    """A durable pull consumer that hands typed events to one handler."""
+    """A durable pull consumer that hands typed events to one handler.
+
+    An event whose handler raises is handed out again after `backoff`; after
+    `max_attempts` it is moved to `deadletter.<durable>` in the same stream.
+    """
 
     def __init__(
         self,
@@ -192,7 +224,9 @@ class EventConsumer:
             raise ValueError("max_attempts must be at least 1 and backoff non-empty")
         self.bus = bus
         self.durable = bus.name(durable)
-        self.subjects = [bus.subject(event.subject) for event in events]
+        self.dead_letter_subject = f"deadletter.{durable}"
+        self.models = {bus.subject(event.subject): event for event in events}
+        self.subjects = list(self.models)
         self.handler = handler
         self.max_attempts = max_attempts
         self.backoff = tuple(backoff)
@@ -203,21 +237,33 @@ class EventConsumer:
         """Fetch and handle events until cancelled; survives NATS outages."""
         subscription = await self._subscribe()
         logger.info("consumer %s is reading %s", self.durable, self.subjects)
-        while True:
-            try:
-                messages = await subscription.fetch(self.batch, timeout=5)
-            except nats.errors.TimeoutError:
-                continue
-            except (nats.errors.Error, nats.js.errors.Error) as exc:
-                logger.warning(
-                    "consumer %s cannot fetch (%s); retrying", self.durable, exc
-                )
-                await asyncio.sleep(1)
-                continue
-            for message in messages:
-                await self._handle(message)
+        try:
+            while True:
+                try:
+                    messages = await subscription.fetch(
+                        self.batch, timeout=FETCH_WAIT_SECONDS
+                    )
+                except TimeoutError:
+                    # No event came in time, or NATS is reconnecting: ask again.
+                    continue
+                except nats.errors.Error as exc:
+                    if self.bus.client.is_closed:
+                        raise
+                    logger.warning(
+                        "consumer %s cannot fetch (%r); retrying", self.durable, exc
+                    )
+                    await asyncio.sleep(RECOVERY_WAIT_SECONDS)
+                    subscription = await self._subscribe_again(subscription)
+                    continue
+                for message in messages:
+                    await self._settle(message)
+        finally:
+            # An open pull subscription would hold up draining the connection.
+            # A connection that is closing ends the subscription anyway.
+            with contextlib.suppress(nats.errors.Error):
+                await subscription.unsubscribe()
 
-    async def _subscribe(self) -> Any:
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
         await ensure_events_stream(self.bus)
         config = ConsumerConfig(
             durable_name=self.durable,
@@ -228,8 +274,21 @@ class EventConsumer:
             # this consumer moves the event to the dead-letter subject itself,
             # so nothing is dropped without a trace.
             max_deliver=-1,
-            filter_subjects=self.subjects,
         )
+        if len(self.subjects) == 1:
+            config.filter_subject = self.subjects[0]
+        elif self._server_filters_several_subjects():
+            config.filter_subjects = self.subjects
+        else:
+            # TODO(NATS 2.10 everywhere): older servers silently ignore
+            # `filter_subjects`; such a consumer reads the whole stream and
+            # skips what it does not handle, which costs a delivery each.
+            logger.warning(
+                "NATS %s cannot filter a consumer on several subjects; "
+                "consumer %s reads every event and skips the others",
+                self.bus.client.connected_server_version,
+                self.durable,
+            )
         # Adding a durable consumer that exists updates it in place, so a
         # new event type in `events` takes effect at the next start.
         await self.bus.jetstream.add_consumer(self.bus.events_stream, config)
@@ -237,14 +296,45 @@ class EventConsumer:
             durable=self.durable, stream=self.bus.events_stream
         )
 
+    def _server_filters_several_subjects(self) -> bool:
+        version = self.bus.client.connected_server_version
+        return (version.major, version.minor) >= (2, 10)
+
+    async def _subscribe_again(
+        self, subscription: JetStreamContext.PullSubscription
+    ) -> JetStreamContext.PullSubscription:
+        """Set the stream and consumer up again, in case they were lost."""
+        try:
+            fresh = await self._subscribe()
+        except nats.errors.Error as exc:
+            logger.warning(
+                "consumer %s cannot set itself up again (%r)", self.durable, exc
+            )
+            return subscription
+        await subscription.unsubscribe()
+        return fresh
+
+    async def _settle(self, message: Msg) -> None:
+        """Handle one message; NATS failing to take the outcome is not fatal."""
+        try:
+            await self._handle(message)
+        except (nats.errors.Error, EventPublishError):
+            # The outcome did not reach NATS; the event is handed out again
+            # once its ack wait has passed, so nothing is lost.
+            logger.exception(
+                "consumer %s could not settle stream message %d",
+                self.durable,
+                message.metadata.sequence.stream,
+            )
+
     async def _handle(self, message: Msg) -> None:
         attempt = message.metadata.num_delivered
         subject = self.bus.unqualified(message.subject)
-        event_class = event_model_for(subject)
+        event_class = self.models.get(message.subject)
         if event_class is None:
-            await self._dead_letter(
-                message, f"no event type is registered for {subject}"
-            )
+            # Only a server that cannot filter on several subjects sends
+            # events this consumer did not ask for.
+            await message.ack()
             return
         try:
             event = event_class.model_validate_json(message.data)
@@ -283,23 +373,28 @@ class EventConsumer:
 
     async def _dead_letter(self, message: Msg, reason: str) -> None:
         sequence = message.metadata.sequence.stream
-        subject = self.bus.subject(f"deadletter.{self.durable}")
+        original_subject = self.bus.unqualified(message.subject)
         headers = {
-            "Nats-Msg-Id": f"{self.durable}:{sequence}",
-            "Homehost-Original-Subject": self.bus.unqualified(message.subject),
+            "Homehost-Original-Subject": original_subject,
             "Homehost-Original-Sequence": str(sequence),
             "Homehost-Attempts": str(message.metadata.num_delivered),
             "Homehost-Reason": " ".join(reason.split())[:500],
         }
-        await self.bus.jetstream.publish(
-            subject, message.data, headers=headers, stream=self.bus.events_stream
+        # The message id makes a dead letter that is retried, or written again
+        # after a redelivery, land in the stream once.
+        await _store(
+            self.bus,
+            self.dead_letter_subject,
+            message.data,
+            message_id=f"{self.durable}:{sequence}",
+            headers=headers,
         )
         logger.error(
             "consumer %s moved stream message %d (%s) to %s: %s",
             self.durable,
             sequence,
-            headers["Homehost-Original-Subject"],
-            subject,
+            original_subject,
+            self.dead_letter_subject,
             reason,
         )
         await message.term()

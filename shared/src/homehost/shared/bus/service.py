@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -21,6 +22,12 @@ logger = logging.getLogger(__name__)
 RequestT = TypeVar("RequestT", bound=BaseModel)
 ReplyT = TypeVar("ReplyT", bound=BaseModel)
 
+# How many requests one copy of a service works on at once; more wait in
+# their subscription until a slot frees up.
+MAX_CONCURRENT_REQUESTS = 64
+# How long `stop` lets requests in flight finish before cancelling them.
+STOP_GRACE_SECONDS = 10.0
+
 
 class EmptyRequest(BaseModel):
     """A request that carries no fields."""
@@ -31,16 +38,25 @@ class BusService:
 
     Every endpoint shares the service's queue group, so any number of
     copies can run and each request is answered by exactly one of them.
+    Each copy works on up to `max_concurrency` requests at once.
     """
 
     def __init__(
-        self, bus: Bus, *, name: str, version: str, description: str = ""
+        self,
+        bus: Bus,
+        *,
+        name: str,
+        version: str,
+        description: str = "",
+        max_concurrency: int = MAX_CONCURRENT_REQUESTS,
     ) -> None:
         self.bus = bus
         self.name = name
         self.version = version
         self.description = description
         self._micro: Service | None = None
+        self._slots = asyncio.Semaphore(max_concurrency)
+        self._in_flight: set[asyncio.Task[None]] = set()
 
     @property
     def instance_id(self) -> str:
@@ -56,12 +72,28 @@ class BusService:
             description=self.description or None,
             queue_group=self.bus.subject(f"api.{self.name}"),
         )
+        await self.bus.client.flush()
 
     async def stop(self) -> None:
-        """Stop answering requests."""
+        """Stop taking requests, and let those in flight finish (for a while)."""
         if self._micro is not None:
             await self._micro.stop()
             self._micro = None
+        if not self._in_flight:
+            return
+
+        _, unfinished = await asyncio.wait(
+            set(self._in_flight), timeout=STOP_GRACE_SECONDS
+        )
+        for task in unfinished:
+            task.cancel()
+        if unfinished:
+            logger.warning(
+                "service %s stopped with %d requests unanswered",
+                self.name,
+                len(unfinished),
+            )
+            await asyncio.wait(unfinished)
 
     async def add_endpoint(
         self,
@@ -75,13 +107,42 @@ class BusService:
         subject = f"api.{self.name}.{operation}"
 
         async def handle(request: Request) -> None:
-            await self._answer(request, subject, handler, request_model)
+            # NATS hands a subscription's messages to this callback one at a
+            # time, so each request gets its own task: a slow request must
+            # not hold up the ones behind it. The semaphore bounds the work;
+            # waiting for a slot keeps the rest queued in the subscription.
+            # The micro service's own statistics therefore count the time to
+            # dispatch a request, not to answer it.
+            await self._slots.acquire()
+            task = asyncio.create_task(
+                self._answer(request, subject, handler, request_model),
+                name=f"{self.name}:{operation}",
+            )
+            self._in_flight.add(task)
+            task.add_done_callback(self._finished)
 
         await self._micro.add_endpoint(
             name=operation.replace(".", "-"),
             subject=self.bus.subject(subject),
             handler=handle,
         )
+        # The server must know the subscription before this returns, or a
+        # request sent right after could find no responders.
+        await self.bus.client.flush()
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._slots.release()
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            logger.error(
+                "service %s could not send a reply (%s)",
+                self.name,
+                task.get_name(),
+                exc_info=error,
+            )
 
     async def _answer(
         self,
@@ -99,7 +160,7 @@ class BusService:
             return
 
         try:
-            reply = await handler(parsed)
+            reply = (await handler(parsed)).model_dump_json().encode()
         except HomehostError as exc:
             await _respond_error(request, exc)
             return
@@ -114,7 +175,7 @@ class BusService:
             )
             await _respond_error(request, internal)
             return
-        await request.respond(reply.model_dump_json().encode())
+        await request.respond(reply)
 
 
 async def _respond_error(request: Request, error: HomehostError) -> None:

@@ -1,0 +1,334 @@
+"""`homehost up` and `homehost down`: the whole stack, in the background.
+
+`up` uses the NATS, MariaDB and Redis that answer and installs and starts
+those that do not, provisions every service's database, writes the env
+file, starts one detached `homehost run` process and waits until the
+gateway reports every service healthy. What it started is recorded in
+`started.json`; `down` stops exactly that, newest first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
+
+import httpx
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from homehost.cli.envfile import load_env_file, write_env_file
+from homehost.cli.errors import StackError
+from homehost.cli.layout import StateLayout, current_layout
+from homehost.cli.processes import (
+    StartedProcess,
+    StartedRecord,
+    is_running,
+    read_started,
+    spawn_detached,
+    stop_process,
+    write_started,
+)
+from homehost.cli.provision import (
+    MariadbTarget,
+    ProvisionedAccount,
+    database_accounts,
+    provision_accounts,
+)
+from homehost.cli.servers import ensure_mariadb, ensure_nats, ensure_redis
+from homehost.cli.settings import StackSettings
+from homehost.shared.health import SystemHealth
+from homehost.shared.runtime import ServiceDefinition, discover_services
+from homehost.shared.settings import ServiceSettings
+
+console = Console()
+errors = Console(stderr=True)
+
+Say = Callable[[str], None]
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+# Variables the env file keeps when they were set for `up`, so that later
+# commands (`status`, `run`) see the same stack.
+CARRIED_VARIABLES = (
+    "HOMEHOST_ENVIRONMENT",
+    "HOMEHOST_BUS_NAMESPACE",
+    "HOMEHOST_LOG_LEVEL",
+    "HOMEHOST_GATEWAY_HOST",
+    "HOMEHOST_GATEWAY_PORT",
+)
+
+# `down` stops the services before the servers they use.
+STOP_ORDER = ("homehost", "nats", "redis", "mariadb")
+STOP_GRACE_SECONDS = {"homehost": 30.0, "mariadb": 120.0}
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104  # Compared, never bound.
+
+
+def up(
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for every service to report ok.")
+    ] = 120.0,
+) -> None:
+    """Install what is missing and start homehost in the background."""
+    layout = current_layout()
+    try:
+        layout.create()
+        with exclusive(layout):
+            portal = bring_up(layout, health_timeout=timeout, say=console.print)
+    except StackError as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(
+        "[green]homehost is up[/green]: every service reports ok.\n"
+        f"  portal:    {portal}\n"
+        f"  API docs:  {portal}api/docs\n"
+        "  status:    ./homehost status\n"
+        "  stop:      ./homehost down\n"
+        f"  log:       {layout.homehost_log}",
+        highlight=False,
+    )
+
+
+def down() -> None:
+    """Stop what `homehost up` started, and only that."""
+    layout = current_layout()
+    try:
+        with exclusive(layout):
+            bring_down(layout, say=console.print)
+    except StackError as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+@contextlib.contextmanager
+def exclusive(layout: StateLayout) -> Iterator[None]:
+    """Hold the state directory's lock: one `up` or `down` at a time."""
+    if not layout.run.is_dir():
+        # Nothing was ever brought up here, so there is nothing to guard.
+        yield
+        return
+    with (layout.run / "lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise StackError(
+                f"another `homehost up` or `down` is at work on {layout.root}"
+            ) from exc
+        yield
+
+
+def bring_up(layout: StateLayout, *, health_timeout: float, say: Say) -> str:
+    """Bring the stack up; return the portal's address."""
+    layout.create()
+    settings = load_settings(StackSettings)
+    record = read_started(layout.started_file)
+    for name, process in list(record.processes.items()):
+        if not is_running(process):
+            del record.processes[name]
+    write_started(layout.started_file, record)
+
+    def keep(process: StartedProcess | None) -> None:
+        # Recorded at once, so `down` can stop it even if a later step fails.
+        if process is not None:
+            record.processes[process.name] = process
+            write_started(layout.started_file, record)
+
+    keep(ensure_nats(settings.nats_url, layout, say=say))
+    keep(ensure_mariadb(settings.mariadb_host, settings.mariadb_port, layout, say=say))
+    keep(ensure_redis(settings.redis_host, settings.redis_port, layout, say=say))
+
+    definitions = discover_services()
+    provisioned = asyncio.run(
+        provision_accounts(
+            database_accounts(definitions.values()),
+            target=MariadbTarget(
+                host=settings.mariadb_host,
+                port=settings.mariadb_port,
+                socket=settings.mariadb_socket,
+                root_password=_root_password(settings),
+                account_host=settings.mariadb_account_host,
+            ),
+            secrets_dir=layout.secrets,
+        )
+    )
+    changed = [outcome.account.service for outcome in provisioned if outcome.changed]
+    say(
+        f"MariaDB: a database and user for each of {len(provisioned)} services"
+        + (f" (created or updated: {', '.join(changed)})" if changed else "")
+    )
+    if write_env_file(
+        layout.env_file, stack_environment(layout, settings, provisioned)
+    ):
+        say(f"settings: wrote {layout.env_file}")
+    load_env_file(layout.env_file)
+
+    health_url, portal = _gateway_urls(definitions)
+    keep(_ensure_homehost(layout, record.processes.get("homehost"), health_url, say))
+    wait_for_health(
+        health_url,
+        timeout=health_timeout,
+        process=record.processes.get("homehost"),
+        log=str(layout.homehost_log),
+    )
+    return portal
+
+
+def stack_environment(
+    layout: StateLayout, settings: StackSettings, provisioned: list[ProvisionedAccount]
+) -> dict[str, str]:
+    """Return what the env file sets: the servers in use and each database."""
+    values = {
+        "HOMEHOST_STATE_DIR": str(layout.root),
+        "HOMEHOST_NATS_URL": settings.nats_url,
+        "HOMEHOST_MARIADB_HOST": settings.mariadb_host,
+        "HOMEHOST_MARIADB_PORT": str(settings.mariadb_port),
+        "HOMEHOST_REDIS_HOST": settings.redis_host,
+        "HOMEHOST_REDIS_PORT": str(settings.redis_port),
+    }
+    for name in CARRIED_VARIABLES:
+        if name in os.environ:
+            values[name] = os.environ[name]
+    for outcome in provisioned:
+        values.update(outcome.environment())
+    return values
+
+
+def bring_down(layout: StateLayout, *, say: Say) -> list[str]:
+    """Stop every process `up` recorded, services first; return their names."""
+    record = read_started(layout.started_file)
+    if not record.processes:
+        say("nothing to stop: `homehost up` started nothing that still runs")
+        return []
+    stopped = []
+    for name in sorted(record.processes, key=_stop_rank):
+        process = record.processes[name]
+        try:
+            was_running = stop_process(
+                process, grace_seconds=STOP_GRACE_SECONDS.get(name, 10.0)
+            )
+        except PermissionError as exc:
+            raise StackError(
+                f"may not stop {name} (pid {process.pid}): run as root"
+            ) from exc
+        if was_running:
+            say(f"stopped {name} (pid {process.pid})")
+            stopped.append(name)
+        else:
+            say(f"{name} (pid {process.pid}) had already stopped")
+        _forget(record, name, layout)
+    return stopped
+
+
+def wait_for_health(
+    url: str, *, timeout: float, process: StartedProcess | None, log: str
+) -> SystemHealth:
+    """Poll the gateway's health until every service is ok, within `timeout`."""
+    deadline = time.monotonic() + timeout
+    problem = "no answer yet"
+    while True:
+        try:
+            response = httpx.get(url, timeout=5.0)
+            health = SystemHealth.model_validate_json(response.content)
+        except (httpx.HTTPError, ValidationError) as exc:
+            problem = f"{url}: {exc}"
+        else:
+            if health.status == "ok":
+                return health
+            problem = "; ".join(
+                f"{view.service} {view.status}"
+                + (f" ({view.error})" if view.error else "")
+                for view in health.services
+                if view.status != "ok"
+            )
+        if process is not None and not is_running(process):
+            raise StackError(f"homehost stopped while starting; see {log}")
+        if time.monotonic() > deadline:
+            raise StackError(
+                f"homehost runs, but not every service is ok after {timeout:g} s: "
+                f"{problem}.\nSee {log}, `./homehost status`; stop it with "
+                "`./homehost down`."
+            )
+        time.sleep(0.5)
+
+
+def load_settings(settings_class: type[SettingsT]) -> SettingsT:
+    """Load settings, turning a validation error into one clear message."""
+    try:
+        return settings_class()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in exc.errors(include_url=False)
+        )
+        raise StackError(f"bad settings: {problems}") from exc
+
+
+def _ensure_homehost(
+    layout: StateLayout, recorded: StartedProcess | None, health_url: str, say: Say
+) -> StartedProcess | None:
+    if recorded is not None and is_running(recorded):
+        say(f"homehost: already running (pid {recorded.pid})")
+        return None
+    if _answers(health_url):
+        say(f"homehost: one that `up` did not start answers at {health_url}; using it")
+        return None
+    # The services get the env file's settings, never MariaDB's root password.
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("HOMEHOST_MARIADB_ROOT_PASSWORD")
+    }
+    process = spawn_detached(
+        "homehost",
+        [sys.executable, "-m", "homehost.cli", "run"],
+        log=layout.homehost_log,
+        env=environment,
+    )
+    say(f"homehost: started every service in the background (pid {process.pid})")
+    return process
+
+
+def _gateway_urls(definitions: dict[str, ServiceDefinition]) -> tuple[str, str]:
+    gateway = definitions.get("gateway")
+    if gateway is None:
+        raise StackError("the gateway is not installed: run `uv sync`")
+    settings = load_settings(gateway.settings_class)
+    host = str(getattr(settings, "host", "127.0.0.1"))
+    port = int(getattr(settings, "port", 8080))
+    if host in WILDCARD_HOSTS:
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    portal = f"http://{host}:{port}/"
+    return f"{portal}api/health", portal
+
+
+def _answers(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=2.0)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+def _root_password(settings: StackSettings) -> str | None:
+    try:
+        return settings.root_password()
+    except OSError as exc:
+        raise StackError(
+            f"HOMEHOST_MARIADB_ROOT_PASSWORD_FILE: cannot read it: {exc.strerror}"
+        ) from exc
+
+
+def _stop_rank(name: str) -> int:
+    return STOP_ORDER.index(name) if name in STOP_ORDER else -1
+
+
+def _forget(record: StartedRecord, name: str, layout: StateLayout) -> None:
+    del record.processes[name]
+    write_started(layout.started_file, record)

@@ -1,0 +1,207 @@
+"""`homehost up` and `down`: what `started.json` records is what `down` stops."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+import warnings
+from pathlib import Path
+
+import pytest
+
+from homehost.cli.errors import StackError
+from homehost.cli.layout import StateLayout
+from homehost.cli.processes import (
+    StartedRecord,
+    is_running,
+    read_started,
+    spawn_detached,
+    stop_process,
+    write_started,
+)
+from homehost.cli.provision import MariadbTarget, connect_as_root, database_accounts
+from homehost.cli.servers import ensure_nats, ensure_redis
+from homehost.cli.stack import bring_down, exclusive
+from homehost.shared.bus import Bus
+from homehost.shared.runtime import discover_services
+
+SLEEP = "/bin/sleep"
+ROOT_TARGET = MariadbTarget(
+    host=os.environ.get("HOMEHOST_TEST_MARIADB_HOST", "127.0.0.1"),
+    port=int(os.environ.get("HOMEHOST_TEST_MARIADB_PORT", "3306")),
+    root_password=os.environ.get("HOMEHOST_TEST_MARIADB_PASSWORD") or None,
+)
+
+
+def test_down_stops_what_up_started_and_nothing_else(
+    layout: StateLayout, free_port: int, other_free_port: int
+) -> None:
+    nats_process = ensure_nats(f"nats://127.0.0.1:{free_port}", layout)
+    assert nats_process is not None
+    redis_process = ensure_redis("127.0.0.1", other_free_port, layout)
+    if redis_process is None:
+        stop_process(nats_process)
+    assert redis_process is not None
+    bystander = spawn_detached("bystander", [SLEEP, "60"], log=layout.logs / "b.log")
+    # A record whose pid is now some other process: the bystander's pid,
+    # but not its start time, as after a reboot or a pid reuse.
+    reused = bystander.model_copy(
+        update={"name": "mariadb", "start_ticks": bystander.start_ticks - 1}
+    )
+    write_started(
+        layout.started_file,
+        StartedRecord(
+            processes={"nats": nats_process, "redis": redis_process, "mariadb": reused}
+        ),
+    )
+    said: list[str] = []
+
+    try:
+        stopped = bring_down(layout, say=said.append)
+
+        assert stopped == ["nats", "redis"]
+        assert said == [
+            f"stopped nats (pid {nats_process.pid})",
+            f"stopped redis (pid {redis_process.pid})",
+            f"mariadb (pid {bystander.pid}) had already stopped",
+        ]
+        assert not is_running(nats_process)
+        assert not is_running(redis_process)
+        assert is_running(bystander)
+        assert not layout.started_file.exists()
+    finally:
+        for process in (nats_process, redis_process, bystander):
+            stop_process(process)
+
+
+def test_down_twice_is_fine(layout: StateLayout) -> None:
+    said: list[str] = []
+
+    assert bring_down(layout, say=said.append) == []
+    assert bring_down(layout, say=said.append) == []
+    assert (
+        said == ["nothing to stop: `homehost up` started nothing that still runs"] * 2
+    )
+
+
+def run_homehost(
+    *arguments: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run the `homehost` command as a user would, in a process of its own."""
+    return subprocess.run(  # noqa: S603  # This interpreter, fixed arguments.
+        [sys.executable, "-m", "homehost.cli", *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=200,
+        check=False,
+    )
+
+
+# Five runs of the command and one of every service: on a busy 2-core
+# machine each start of Python with every service imported takes seconds.
+@pytest.mark.timeout(400)
+async def test_up_twice_then_status_then_down(
+    tmp_path: Path, free_port: int, namespace: str, bus: Bus
+) -> None:
+    # The machine's NATS, MariaDB and Redis answer, so `up` installs and
+    # starts nothing but homehost itself; every name is the test's own, and
+    # the `bus` fixture deletes the namespace's events stream afterwards.
+    label = uuid.uuid4().hex[:8]
+    state = StateLayout(tmp_path / "state")
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("HOMEHOST_")
+    }
+    environment.update(
+        HOMEHOST_STATE_DIR=str(state.root),
+        HOMEHOST_GATEWAY_PORT=str(free_port),
+        HOMEHOST_BUS_NAMESPACE=namespace,
+        HOMEHOST_NATS_URL=os.environ.get(
+            "HOMEHOST_TEST_NATS_URL", "nats://127.0.0.1:4222"
+        ),
+        HOMEHOST_MARIADB_HOST=ROOT_TARGET.host,
+        HOMEHOST_MARIADB_PORT=str(ROOT_TARGET.port),
+    )
+    if ROOT_TARGET.root_password:
+        environment["HOMEHOST_MARIADB_ROOT_PASSWORD"] = ROOT_TARGET.root_password
+    accounts = database_accounts(discover_services().values())
+    for account in accounts:
+        name = f"hh_test_{label}_{account.service}"
+        environment[f"{account.env_prefix}DATABASE_NAME"] = name
+        environment[f"{account.env_prefix}DATABASE_USER"] = name
+    try:
+        first = run_homehost("up", "--timeout", "90", env=environment)
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert f"portal:    http://127.0.0.1:{free_port}/" in first.stdout
+        record = read_started(state.started_file)
+        assert list(record.processes) == ["homehost"]
+        homehost = record.processes["homehost"]
+        passwords = {path.name: path.read_text() for path in state.secrets.iterdir()}
+        assert len(passwords) == len(accounts)
+
+        second = run_homehost("up", "--timeout", "90", env=environment)
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert f"homehost: already running (pid {homehost.pid})" in second.stdout
+        assert "created or updated" not in second.stdout
+        assert "wrote" not in second.stdout
+        assert read_started(state.started_file) == record
+        assert {p.name: p.read_text() for p in state.secrets.iterdir()} == passwords
+
+        # Only the state directory is given: the rest comes from the env file.
+        status = run_homehost(
+            "status",
+            env={
+                **environment_without_homehost(environment),
+                "HOMEHOST_STATE_DIR": str(state.root),
+            },
+        )
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert "homehost: ok" in status.stdout
+
+        down = run_homehost("down", env=environment)
+        assert down.returncode == 0, down.stdout + down.stderr
+        assert down.stdout.splitlines() == [f"stopped homehost (pid {homehost.pid})"]
+        assert not is_running(homehost)
+        again = run_homehost("down", env=environment)
+        assert again.stdout.splitlines() == [
+            "nothing to stop: `homehost up` started nothing that still runs"
+        ]
+    finally:
+        for process in read_started(state.started_file).processes.values():
+            stop_process(process)
+        await drop_accounts([f"hh_test_{label}_{a.service}" for a in accounts])
+
+
+def environment_without_homehost(environment: dict[str, str]) -> dict[str, str]:
+    """The environment without any homehost variable."""
+    return {k: v for k, v in environment.items() if not k.startswith("HOMEHOST_")}
+
+
+async def drop_accounts(names: list[str]) -> None:
+    """Drop the databases and users (at 127.0.0.1) of these names."""
+    connection = await connect_as_root(ROOT_TARGET)
+    with warnings.catch_warnings():
+        # `IF EXISTS` on a missing one leaves a note that aiomysql warns of.
+        warnings.simplefilter("ignore")
+        async with connection.cursor() as cursor:
+            for name in names:
+                await cursor.execute("DROP USER IF EXISTS %s@'127.0.0.1'", (name,))
+                await cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    connection.close()
+
+
+def test_one_up_or_down_at_a_time(layout: StateLayout) -> None:
+    with exclusive(layout), pytest.raises(StackError, match="is at work on"):
+        bring_down_exclusively(layout)
+
+    assert bring_down_exclusively(layout) == []
+
+
+def bring_down_exclusively(layout: StateLayout) -> list[str]:
+    """`homehost down` as the command runs it, under the state's lock."""
+    with exclusive(layout):
+        return bring_down(layout, say=lambda _: None)

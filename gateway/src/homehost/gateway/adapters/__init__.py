@@ -1,0 +1,1 @@
+"""The only modules of the gateway that import a driver or client library."""

@@ -1,0 +1,136 @@
+"""Login throttling: failures counted per account name and per client address.
+
+Counters live in MariaDB so that every copy of the gateway sees the same
+numbers. Once the failures inside the window reach the limit, the account
+or address is locked until `locked_until`; every login from it is then
+refused before its password is even checked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from homehost.gateway.adapters.database import Pool, execute, fetch_all, utc_now
+from homehost.gateway.errors import TooManyAttempts
+from homehost.gateway.settings import GatewaySettings
+
+ThrottleKind = Literal["account", "address"]
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """An account or address that has just been locked."""
+
+    kind: ThrottleKind
+    subject: str
+    locked_until: datetime
+    failures: int
+
+
+def account_key(username: str) -> str:
+    """Return the throttle key of a login name, as typed or not."""
+    return username.strip().lower()[:255]
+
+
+async def ensure_login_allowed(
+    pool: Pool, *, username: str | None, address: str
+) -> None:
+    """Raise `TooManyAttempts` while the account or the address is locked."""
+    now = utc_now()
+    conditions = ["(kind = 'address' AND subject = %s)"]
+    args: list[object] = [address]
+    if username is not None:
+        conditions.append("(kind = 'account' AND subject = %s)")
+        args.append(account_key(username))
+    # Only fixed fragments are joined into the text; values are parameters.
+    where = " OR ".join(conditions)
+    sql = (
+        f"SELECT locked_until FROM login_throttle WHERE ({where}) AND locked_until > %s"  # noqa: S608
+    )
+    rows = await fetch_all(pool, sql, [*args, now])
+    if rows:
+        until = max(row["locked_until"] for row in rows)
+        raise TooManyAttempts(max(1, math.ceil((until - now).total_seconds())))
+
+
+async def record_failure(
+    pool: Pool, settings: GatewaySettings, *, username: str | None, address: str
+) -> list[Lockout]:
+    """Count a failed login; return the lockouts this failure started."""
+    counters: list[tuple[ThrottleKind, str, int]] = [
+        ("address", address, settings.login_max_failures_per_address)
+    ]
+    if username is not None:
+        counters.append(
+            ("account", account_key(username), settings.login_max_failures_per_account)
+        )
+    lockouts = []
+    for kind, subject, limit in counters:
+        lockout = await _count(pool, settings, kind=kind, subject=subject, limit=limit)
+        if lockout is not None:
+            lockouts.append(lockout)
+    return lockouts
+
+
+async def _count(
+    pool: Pool,
+    settings: GatewaySettings,
+    *,
+    kind: ThrottleKind,
+    subject: str,
+    limit: int,
+) -> Lockout | None:
+    now = utc_now()
+    window_start = now - timedelta(seconds=settings.login_failure_window_seconds)
+    # MariaDB applies the assignments left to right: `failures` is decided
+    # on the old window start before the window moves.
+    await execute(
+        pool,
+        "INSERT INTO login_throttle (kind, subject, failures, window_started_at)"
+        " VALUES (%s, %s, 1, %s) ON DUPLICATE KEY UPDATE"
+        " failures = IF(window_started_at < %s, 1, failures + 1),"
+        " window_started_at = IF(window_started_at < %s, %s, window_started_at)",
+        (kind, subject, now, window_start, window_start, now),
+    )
+    locked_until = now + timedelta(seconds=settings.lockout_seconds)
+    # The row count tells which copy of the gateway set the lock, so the
+    # lockout is reported (and audited) once.
+    changed, _ = await execute(
+        pool,
+        "UPDATE login_throttle SET locked_until = %s"
+        " WHERE kind = %s AND subject = %s AND failures >= %s"
+        " AND (locked_until IS NULL OR locked_until <= %s)",
+        (locked_until, kind, subject, limit, now),
+    )
+    if changed != 1:
+        return None
+    return Lockout(
+        kind=kind, subject=subject, locked_until=locked_until, failures=limit
+    )
+
+
+async def clear_account(pool: Pool, *, username: str) -> bool:
+    """Forget an account's failures and lift its lock; True if it had any."""
+    changed, _ = await execute(
+        pool,
+        "DELETE FROM login_throttle WHERE kind = 'account' AND subject = %s",
+        (account_key(username),),
+    )
+    return changed > 0
+
+
+async def locked_accounts(pool: Pool, usernames: Iterable[str]) -> dict[str, datetime]:
+    """Return when each locked account of `usernames` unlocks."""
+    keys = sorted({account_key(name) for name in usernames})
+    if not keys:
+        return {}
+    placeholders = ", ".join(["%s"] * len(keys))
+    # Only placeholders are joined into the text; values are parameters.
+    where = f"kind = 'account' AND subject IN ({placeholders})"
+    sql = f"SELECT subject, locked_until FROM login_throttle WHERE {where} AND locked_until > %s"  # noqa: S608
+    rows = await fetch_all(pool, sql, [*keys, utc_now()])
+    return {row["subject"]: row["locked_until"] for row in rows}

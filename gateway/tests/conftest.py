@@ -1,0 +1,146 @@
+"""Fixtures for gateway tests: a real gateway on a free port, and admins.
+
+Each gateway runs through the service runtime against the machine's NATS
+and MariaDB, in the test's own bus namespace and database; httpx talks to
+it over HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiomysql
+import httpx
+import pytest
+
+from homehost.gateway import admins
+from homehost.gateway.schemas import AdminPublic
+from homehost.gateway.scopes import Role
+from homehost.gateway.service import definition
+from homehost.gateway.settings import GatewaySettings
+from homehost.shared.runtime import ServiceContext, run_service
+
+MARIADB_USER = os.environ.get("HOMEHOST_TEST_MARIADB_USER", "root")
+MARIADB_PASSWORD = os.environ.get("HOMEHOST_TEST_MARIADB_PASSWORD", "")
+
+PASSWORD = "kettle-orbit-lantern-42"
+
+
+@dataclass
+class Gateway:
+    """A running gateway and the ways a test talks to it."""
+
+    url: str
+    settings: GatewaySettings
+    context: ServiceContext
+    password: str = PASSWORD
+
+    def client(self, **options: Any) -> httpx.AsyncClient:
+        """Return an HTTP client aimed at the gateway."""
+        return httpx.AsyncClient(base_url=self.url, timeout=30, **options)
+
+    async def add_admin(
+        self, username: str, *, role: Role = "admin", password: str = PASSWORD
+    ) -> AdminPublic:
+        """Create an admin directly, as `homehost admin create` does."""
+        return await admins.create_admin(
+            self.context.pool, username=username, password=password, role=role
+        )
+
+    async def sql(self, statement: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        """Run SQL in the gateway's database (to age a session, say)."""
+        async with (
+            self.context.pool.acquire() as connection,
+            connection.cursor(aiomysql.DictCursor) as cursor,
+        ):
+            await cursor.execute(statement, args)
+            return list(await cursor.fetchall())
+
+    async def log_in(
+        self, client: httpx.AsyncClient, username: str, password: str = PASSWORD
+    ) -> dict[str, Any]:
+        """Log in by password; the client then sends the CSRF header itself."""
+        response = await client.post(
+            "/api/auth/login", json={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        if body.get("csrf_token"):
+            client.headers["X-CSRF-Token"] = body["csrf_token"]
+        return body
+
+    async def token_for(self, username: str, scopes: list[str], **fields: Any) -> str:
+        """Log in as `username` and make an API token with `scopes`."""
+        async with self.client() as client:
+            await self.log_in(client, username)
+            response = await client.post(
+                "/api/tokens", json={"name": "test", "scopes": scopes, **fields}
+            )
+            assert response.status_code == 201, response.text
+            token: str = response.json()["token"]
+            return token
+
+
+StartGateway = Callable[..., Awaitable[Gateway]]
+
+
+@pytest.fixture
+async def start_gateway(
+    make_database: Callable[[str], Awaitable[str]],
+    service_environment: dict[str, str],
+    bus: object,
+) -> AsyncIterator[StartGateway]:
+    """Start gateways with given settings; each is stopped after the test."""
+    running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+
+    async def start(**overrides: Any) -> Gateway:
+        database = await make_database("gateway")
+        settings = GatewaySettings(
+            environment="development",
+            port=0,
+            database_name=database,
+            database_user=MARIADB_USER,
+            database_password=MARIADB_PASSWORD,
+            **overrides,
+        )
+        stop = asyncio.Event()
+        ready: asyncio.Future[ServiceContext] = (
+            asyncio.get_running_loop().create_future()
+        )
+        task = asyncio.create_task(
+            run_service(
+                definition, settings=settings, stop=stop, on_ready=ready.set_result
+            )
+        )
+        running.append((stop, task))
+        await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()
+        context = ready.result()
+        return Gateway(
+            url=f"http://127.0.0.1:{context.http_port}",
+            settings=settings,
+            context=context,
+        )
+
+    try:
+        yield start
+    finally:
+        for stop, _ in running:
+            stop.set()
+        for _, task in running:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 30)
+
+
+@pytest.fixture
+async def gateway(start_gateway: StartGateway) -> Gateway:
+    """A gateway with default settings and one admin, alice."""
+    running = await start_gateway()
+    await running.add_admin("alice")
+    return running

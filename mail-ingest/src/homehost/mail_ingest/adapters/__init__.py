@@ -1,0 +1,1 @@
+"""The only modules that talk to Rspamd, clamd, Dovecot and the mailbox service."""

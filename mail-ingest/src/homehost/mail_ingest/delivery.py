@@ -1,0 +1,308 @@
+"""Delivering spooled messages over LMTP, with retries, exactly once per mailbox.
+
+Every delivery (one message to one mailbox) is a row leased by the copy
+of the service that works on it. A reply decides its fate: delivered,
+failed for good, or deferred with a growing wait until the message's
+retry time runs out. An attempt that ended unseen (a crash, a connection
+lost after the final dot) is checked with doveadm before it is made
+again, so a mailbox that has the message never gets it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from homehost.mail_ingest.adapters import doveadm
+from homehost.mail_ingest.adapters.lmtp import LmtpConnection, Reply
+from homehost.mail_ingest.errors import LmtpInterrupted, LmtpUnavailable
+from homehost.mail_ingest.settings import IngestSettings
+from homehost.mail_ingest.spool import Spool
+from homehost.mail_ingest.store import Claimed, IngestStore, utc_now
+from homehost.shared.bus.events import Event
+from homehost.shared.events.ingest import (
+    MailDeferred,
+    MailDelivered,
+    MailDeliveryFailed,
+)
+
+logger = logging.getLogger(__name__)
+
+# How often the queue is looked at when nothing wakes it.
+SWEEP_SECONDS = 1.0
+
+Publish = Callable[[Event], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One mailbox's result of an attempt."""
+
+    state: str
+    reply: str
+
+
+def junk_address(mailbox: str) -> str:
+    """The LMTP recipient that files mail in the mailbox's Junk folder."""
+    # TODO(#5): a local part that holds "+" itself would be split there by
+    # Dovecot's recipient_delimiter; such mailboxes get Junk in INBOX/Junk.
+    local, _, domain = mailbox.rpartition("@")
+    return f"{local}+Junk@{domain}"
+
+
+class Deliverer:
+    """Runs the delivery queue of one copy of the service."""
+
+    def __init__(
+        self,
+        *,
+        settings: IngestSettings,
+        store: IngestStore,
+        spool: Spool,
+        publish: Publish,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.spool = spool
+        self.publish = publish
+        self.owner = uuid.uuid4().hex[:16]
+        self._slots = asyncio.Semaphore(settings.delivery_concurrency)
+        self._active: set[str] = set()
+        # Messages whose POST is still waiting: their results go in its answer.
+        self.answering: set[str] = set()
+        self._idle: list[LmtpConnection] = []
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def wake(self) -> None:
+        """Look at the queue now (a retry was asked for)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Claim due deliveries and work on them until cancelled."""
+        try:
+            while True:
+                free = self.settings.delivery_concurrency - len(self._active)
+                if free > 0:
+                    try:
+                        claims = await self.store.claim_due(
+                            owner=self.owner,
+                            lease=self.settings.lease_seconds,
+                            limit=free,
+                        )
+                    except Exception:
+                        logger.exception("could not read the delivery queue")
+                        claims = []
+                    for claim in claims:
+                        if claim.message_id not in self._active:
+                            self._start(claim)
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            for connection in self._idle:
+                await connection.close()
+            self._idle.clear()
+
+    def _start(self, claim: Claimed) -> asyncio.Task[None]:
+        self._active.add(claim.message_id)
+        task = asyncio.create_task(self._guarded(claim), name=f"deliver:{claim.message_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def deliver_now(self, claim: Claimed) -> None:
+        """Make the first attempt of a just-accepted message."""
+        await self._start(claim)
+
+    async def _guarded(self, claim: Claimed) -> None:
+        try:
+            async with self._slots:
+                await self._attempt(claim)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The lease runs out and the message is tried again then.
+            logger.exception("delivery of %s failed unexpectedly", claim.message_id)
+        finally:
+            self._active.discard(claim.message_id)
+
+    async def _attempt(self, claim: Claimed) -> None:
+        started = time.monotonic()
+        outcomes: dict[str, Outcome] = {}
+        pending = list(claim.mailboxes)
+        if claim.uncertain and self.settings.dovecot_config is not None:
+            for mailbox in claim.uncertain:
+                if await doveadm.holds_message(
+                    doveadm=self.settings.doveadm_path,
+                    config=self.settings.dovecot_config,
+                    mailbox=mailbox,
+                    message_id=claim.message_id,
+                ):
+                    outcomes[mailbox] = Outcome(
+                        "delivered", "found in the mailbox after an interrupted attempt"
+                    )
+                    pending.remove(mailbox)
+        elif claim.uncertain:
+            logger.warning(
+                "message %s may already be in %s; delivering again (no doveadm)",
+                claim.message_id,
+                ", ".join(claim.uncertain),
+            )
+        if pending:
+            outcomes.update(await self._lmtp(claim, pending))
+        await self._record(claim, outcomes)
+        logger.info(
+            "message %s: %s in %.0f ms",
+            claim.message_id,
+            ", ".join(f"{m} {o.state}" for m, o in outcomes.items()),
+            (time.monotonic() - started) * 1000,
+        )
+
+    async def _lmtp(self, claim: Claimed, mailboxes: list[str]) -> dict[str, Outcome]:
+        wire = {
+            (junk_address(mailbox) if claim.folder == "Junk" else mailbox): mailbox
+            for mailbox in mailboxes
+        }
+        path = self.spool.path_of(claim.message_id)
+        try:
+            connection = await self._connection()
+            try:
+                replies = await connection.deliver(
+                    sender=claim.envelope_from,
+                    recipients=list(wire),
+                    header_block=claim.added_headers,
+                    path=path,
+                )
+            except BaseException:
+                await connection.close()
+                raise
+            self._idle.append(connection)
+        except LmtpUnavailable as exc:
+            return {m: Outcome("unreachable", exc.message) for m in mailboxes}
+        except LmtpInterrupted as exc:
+            return {m: Outcome("uncertain", exc.message) for m in mailboxes}
+        return {wire[r]: _outcome(reply) for r, reply in replies.items()}
+
+    async def _connection(self) -> LmtpConnection:
+        while self._idle:
+            connection = self._idle.pop()
+            if not connection.writer.is_closing():
+                return connection
+        return await LmtpConnection.open(
+            self.settings.lmtp_host,
+            self.settings.lmtp_port,
+            timeout=self.settings.lmtp_timeout_seconds,
+            name=self.settings.hostname,
+        )
+
+    async def _record(self, claim: Claimed, outcomes: dict[str, Outcome]) -> None:
+        now = utc_now()
+        expired = now >= claim.expires_at
+        deferred: dict[str, tuple[str, datetime, int]] = {}
+        delivered: list[str] = []
+        failed: dict[str, str] = {}
+        for mailbox, outcome in outcomes.items():
+            attempts = claim.attempts.get(mailbox, 0) + 1
+            if outcome.state in ("delivered", "failed"):
+                state, retry_at = outcome.state, None
+            elif expired:
+                state, retry_at = "failed", None
+                outcome = Outcome("failed", f"retried until it expired: {outcome.reply}")
+            else:
+                state = "uncertain" if outcome.state == "uncertain" else "deferred"
+                retry_at = now + timedelta(
+                    seconds=self._backoff(attempts, unreachable=outcome.state != "temporary")
+                )
+            await self.store.settle(
+                claim.message_id,
+                mailbox,
+                state=state,
+                reply=outcome.reply,
+                next_attempt_at=retry_at,
+            )
+            if state == "delivered":
+                delivered.append(mailbox)
+            elif state == "failed":
+                failed[mailbox] = outcome.reply
+            elif retry_at is not None:
+                deferred[mailbox] = (outcome.reply, retry_at, attempts)
+        if await self.store.settled_message_ids([claim.message_id]):
+            await self._finish(claim.message_id)
+        if claim.message_id in self.answering:
+            return
+        await self._announce(claim, delivered, failed, deferred)
+
+    async def _announce(
+        self,
+        claim: Claimed,
+        delivered: list[str],
+        failed: dict[str, str],
+        deferred: dict[str, tuple[str, datetime, int]],
+    ) -> None:
+        attempts = max(claim.attempts.values(), default=0) + 1
+        if delivered:
+            await self.publish(
+                MailDelivered(
+                    message_id=claim.message_id, mailboxes=delivered, attempts=attempts
+                )
+            )
+        if failed:
+            await self.publish(
+                MailDeliveryFailed(
+                    message_id=claim.message_id,
+                    mailboxes=list(failed),
+                    reply="; ".join(sorted(set(failed.values()))),
+                )
+            )
+        if deferred:
+            reply, retry_at, count = next(iter(deferred.values()))
+            await self.publish(
+                MailDeferred(
+                    message_id=claim.message_id,
+                    mailboxes=list(deferred),
+                    reply=reply,
+                    attempts=count,
+                    retry_at=retry_at,
+                )
+            )
+
+    async def _finish(self, message_id: str) -> None:
+        deliveries = await self.store.deliveries(message_id)
+        states = {delivery.state for delivery in deliveries}
+        if states == {"delivered"}:
+            state = "delivered"
+        elif "delivered" in states:
+            state = "partial"
+        else:
+            state = "failed"
+        await self.store.set_state(message_id, state)
+        self.spool.remove(message_id)
+
+    def _backoff(self, attempts: int, *, unreachable: bool) -> float:
+        wait = min(
+            self.settings.retry_first_seconds * 2 ** (attempts - 1),
+            self.settings.retry_longest_seconds,
+        )
+        if unreachable:
+            wait = min(wait, self.settings.retry_unreachable_seconds)
+        return float(wait)
+
+
+def _outcome(reply: Reply) -> Outcome:
+    kind = reply.kind
+    if kind == "delivered":
+        return Outcome("delivered", str(reply))
+    if kind == "permanent":
+        return Outcome("failed", str(reply))
+    return Outcome("temporary", str(reply))
+

@@ -1,0 +1,139 @@
+"""The HTTP endpoints the Email Worker (and admins) call: thin, parse and answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
+
+from homehost.mail_ingest.intake import DigestMismatch, Intake, Temporary
+from homehost.mail_ingest.schemas import InboundAnswer, MessagePublic
+from homehost.mail_ingest.signing import (
+    DIGEST_HEADER,
+    ENVELOPE_HEADER,
+    INBOUND_PATH,
+    SignatureError,
+    decode_envelope,
+    verify,
+)
+from homehost.mail_ingest.spool import TooLarge
+
+logger = logging.getLogger(__name__)
+
+
+def _problem(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        status_code=status, content={"code": code, "message": message}
+    )
+
+
+def signature_refusal(request: Request) -> Response | None:
+    """A 401 for a request without a fresh, valid signature; None when it has one."""
+    intake: Intake = request.app.state.intake
+    settings = intake.settings
+    try:
+        verify(
+            settings.worker_secret.get_secret_value().encode(),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            method=request.method,
+            path=request.url.path,
+            window_seconds=settings.signature_window_seconds,
+        )
+    except SignatureError as exc:
+        logger.warning("refused an unsigned or badly signed request: %s", exc.reason)
+        return _problem(401, "unauthorized", exc.reason)
+    return None
+
+
+Refusal = Annotated[Response | None, Depends(signature_refusal)]
+
+
+def create_app(intake: Intake) -> FastAPI:
+    """The FastAPI app serving POST /v1/inbound and GET /v1/messages/{id}."""
+    app = FastAPI(title="homehost mail-ingest", docs_url=None, redoc_url=None)
+    app.state.intake = intake
+    settings = intake.settings
+
+    @app.post(
+        INBOUND_PATH,
+        response_model=InboundAnswer,
+        responses={202: {"model": InboundAnswer}, 422: {"model": InboundAnswer}},
+    )
+    async def inbound(request: Request, refusal: Refusal) -> Response:
+        """Take one message as the Email Worker sends it."""
+        if refusal is not None:
+            return refusal
+        length = request.headers.get("content-length")
+        if length is not None and (
+            not length.isdigit() or int(length) > settings.max_message_bytes
+        ):
+            return _too_large(settings.max_message_bytes)
+        try:
+            envelope = decode_envelope(request.headers.get(ENVELOPE_HEADER, ""))
+        except SignatureError as exc:
+            return _problem(401, "unauthorized", exc.reason)
+        signature = request.headers["x-homehost-signature"].removeprefix("v1=")[:64]
+        seen = await intake.store.see_signature(signature)
+        if seen is not None:
+            if seen.status_code in (200, 202) and seen.answer:
+                return Response(
+                    seen.answer, status_code=seen.status_code, media_type="application/json"
+                )
+            return _problem(401, "unauthorized", "this request was already received")
+
+        try:
+            answer = await intake.take(
+                envelope=envelope,
+                body=_body(request),
+                digest=request.headers.get(DIGEST_HEADER, ""),
+            )
+        except TooLarge:
+            await intake.store.forget_signature(signature)
+            return _too_large(settings.max_message_bytes)
+        except ClientDisconnect:
+            await intake.store.forget_signature(signature)
+            logger.info("the client went away while sending; nothing was kept")
+            return Response(status_code=400)
+        except DigestMismatch:
+            await intake.store.forget_signature(signature)
+            return _problem(401, "unauthorized", "the body does not match its digest")
+        except Temporary as exc:
+            await intake.store.forget_signature(signature)
+            return _problem(503, "unavailable", exc.reason)
+        except BaseException:
+            await intake.store.forget_signature(signature)
+            raise
+
+        body = answer.body.model_dump_json()
+        await intake.store.answer_signature(
+            signature, status_code=answer.status, answer=body, message_id=answer.body.id
+        )
+        return Response(body, status_code=answer.status, media_type="application/json")
+
+    @app.get("/v1/messages/{message_id}", response_model=MessagePublic)
+    async def message_state(message_id: str, refusal: Refusal) -> Response:
+        """A message's state (signed like the Worker's requests)."""
+        if refusal is not None:
+            return refusal
+        record = await intake.store.message(message_id[:32])
+        if record is None:
+            return _problem(404, "not_found", f"no message {message_id}")
+        return Response(record.model_dump_json(), media_type="application/json")
+
+    return app
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return _problem(
+        413, "too_large", f"552 5.3.4 the message is larger than {limit} bytes"
+    )
+
+
+async def _body(request: Request) -> AsyncIterator[bytes]:
+    async for chunk in request.stream():
+        if chunk:
+            yield chunk

@@ -1,0 +1,458 @@
+"""Taking one message from the Email Worker: check, spool, scan, record, deliver.
+
+The answer to the Worker is decided here. Anything permanent (unknown
+recipients, a virus, spam over the reject score, a blocked attachment)
+is refused at once; a temporary problem (the mailbox service or a
+scanner away, with the policy saying so) answers 503 with nothing kept,
+so the sender retries. Otherwise the message is made durable (spool
+fsync'd, record committed) before the 2xx, and delivery starts at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+from homehost.mail_ingest import mime
+from homehost.mail_ingest.adapters import mailbox as mailbox_directory
+from homehost.mail_ingest.adapters.clamd import Clamd
+from homehost.mail_ingest.adapters.doveadm import INGEST_ID_HEADER
+from homehost.mail_ingest.adapters.rspamd import Rspamd
+from homehost.mail_ingest.delivery import Deliverer
+from homehost.mail_ingest.scanning import ScanResult, scan
+from homehost.mail_ingest.schemas import (
+    DeliveryPublic,
+    InboundAnswer,
+)
+from homehost.mail_ingest.settings import IngestSettings
+from homehost.mail_ingest.signing import Envelope
+from homehost.mail_ingest.spool import Spool, Spooled
+from homehost.mail_ingest.store import IngestStore, NewMessage, utc_now
+from homehost.shared.bus import Bus
+from homehost.shared.bus.events import Event
+from homehost.shared.errors import HomehostError
+from homehost.shared.events.ingest import (
+    MailReceived,
+    MailRejected,
+    MailTimings,
+    RecipientOutcome,
+    Verdict,
+)
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN_RECIPIENT = "550 5.1.1 no such recipient here"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the endpoint sends back: an HTTP status and the body."""
+
+    status: int
+    body: InboundAnswer
+
+
+class Temporary(Exception):
+    """Nothing was kept; the sender should try again later (HTTP 503)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Intake:
+    """What taking a message needs: settings, spool, store, scanners, bus."""
+
+    settings: IngestSettings
+    spool: Spool
+    store: IngestStore
+    rspamd: Rspamd
+    clamd: Clamd
+    bus: Bus
+    deliverer: Deliverer
+    publish: Callable[[Event], Awaitable[int]]
+
+    async def take(
+        self, *, envelope: Envelope, body: AsyncIterator[bytes], digest: str
+    ) -> Answer:
+        """Take one message; raises `spool.TooLarge`, `DigestMismatch`, `Temporary`.
+
+        A client that goes away while sending raises from `body`; in every
+        raising case nothing is left behind.
+        """
+        started = time.monotonic()
+        message_id = uuid.uuid4().hex
+        received_at = utc_now()
+        spooled = await self.spool.receive(
+            message_id, body, limit=self.settings.max_message_bytes
+        )
+        try:
+            if spooled.sha256 != digest:
+                raise DigestMismatch
+            received_ms = (time.monotonic() - started) * 1000
+            return await self._check_and_keep(
+                message_id=message_id,
+                received_at=received_at,
+                envelope=envelope,
+                spooled=spooled,
+                received_ms=received_ms,
+            )
+        except BaseException:
+            if not await self._recorded(message_id):
+                self.spool.remove(message_id)
+            raise
+
+    async def _recorded(self, message_id: str) -> bool:
+        try:
+            return await self.store.message(message_id) is not None
+        except Exception:
+            # When the database cannot tell, the bytes stay: the record may exist.
+            logger.exception("cannot tell whether %s was recorded", message_id)
+            return True
+
+    async def _check_and_keep(
+        self,
+        *,
+        message_id: str,
+        received_at: datetime,
+        envelope: Envelope,
+        spooled: Spooled,
+        received_ms: float,
+    ) -> Answer:
+        recipients = list(dict.fromkeys(envelope.recipients))
+        resolved = await self._resolve(recipients)
+        reached = {r: boxes for r, boxes in resolved.items() if boxes}
+        refused = [
+            RecipientOutcome(
+                recipient=r, result="refused", mailboxes=[], reply=UNKNOWN_RECIPIENT
+            )
+            for r, boxes in resolved.items()
+            if not boxes
+        ]
+        report = await asyncio.to_thread(
+            mime.walk,
+            spooled.path,
+            max_depth=self.settings.max_mime_depth,
+            max_parts=self.settings.max_mime_parts,
+        )
+        base = NewMessage(
+            id=message_id,
+            received_at=received_at,
+            envelope_from=envelope.sender,
+            envelope_to=recipients,
+            size_bytes=spooled.raw_bytes,
+            body_sha256=spooled.sha256,
+            header_subject=report.subject,
+            header_from=report.header_from,
+            state="rejected",
+            verdict=None,
+            spam_score=None,
+            spam_action=None,
+            virus=None,
+            folder="INBOX",
+            scan_notes=[],
+            reason="",
+            recipients=refused,
+            timings={"receive_ms": round(received_ms, 1)},
+            added_headers=None,
+            expires_at=utc_now() + timedelta(seconds=self.settings.retry_for_seconds),
+        )
+        if not reached:
+            return await self._refuse(base, None, "5.1.1 no such recipient here")
+
+        blocked = mime.blocked_names(
+            report.attachment_names, self.settings.blocked_extensions
+        )
+        if blocked:
+            reason = f"5.7.1 attachment type refused: {blocked[0]}"
+            return await self._refuse(base, "blocked", reason)
+
+        mailboxes = list(dict.fromkeys(m for boxes in reached.values() for m in boxes))
+        scanned = await scan(
+            rspamd=self.rspamd,
+            clamd=self.clamd,
+            path=spooled.path,
+            size=spooled.stored_bytes,
+            sender=envelope.sender,
+            recipients=list(reached),
+            queue_id=message_id,
+        )
+        verdict = _verdict(scanned)
+        base = _with_scan(base, scanned, verdict)
+        if scanned.infected:
+            return await self._refuse(
+                base, "virus", f"5.7.1 virus found: {scanned.infected}"
+            )
+        if scanned.spam_rejected:
+            return await self._refuse(base, "spam", "5.7.1 message refused as spam")
+        if scanned.not_scanned and self.settings.unscanned_policy != "deliver":
+            notes = "; ".join(scanned.notes())
+            if self.settings.unscanned_policy == "defer":
+                raise Temporary(f"4.7.0 message could not be scanned ({notes})")
+            return await self._refuse(
+                base, verdict, f"5.7.0 message could not be scanned ({notes})"
+            )
+
+        added = added_headers(
+            message_id=message_id,
+            hostname=self.settings.hostname,
+            recipients=recipients,
+            scanned=scanned,
+            mime_limit=report.limit,
+        )
+        pending = [
+            RecipientOutcome(
+                recipient=r, result="pending", mailboxes=boxes, reply=""
+            )
+            for r, boxes in reached.items()
+        ]
+        message = NewMessage(
+            **{
+                **base.__dict__,
+                "state": "queued",
+                "recipients": refused + pending,
+                "added_headers": added,
+                "timings": {
+                    "receive_ms": round(received_ms, 1),
+                    "scan_ms": round(scanned.elapsed_ms, 1),
+                },
+            }
+        )
+        await self.store.record(
+            message,
+            mailboxes=mailboxes,
+            owner=self.deliverer.owner,
+            lease=self.settings.lease_seconds,
+        )
+        # Durable from here: the answer may now say yes.
+        return await self._deliver_first(message, mailboxes, refused, reached)
+
+    async def _deliver_first(
+        self,
+        message: NewMessage,
+        mailboxes: list[str],
+        refused: list[RecipientOutcome],
+        reached: dict[str, list[str]],
+    ) -> Answer:
+        started = time.monotonic()
+        self.deliverer.answering.add(message.id)
+        try:
+            claim = await self.store.claimed_now(message.id, mailboxes)
+            attempt = asyncio.ensure_future(self.deliverer.deliver_now(claim))
+            done, _ = await asyncio.wait(
+                {attempt}, timeout=self.settings.answer_within_seconds
+            )
+            finished = bool(done)
+        finally:
+            self.deliverer.answering.discard(message.id)
+        deliver_ms = (time.monotonic() - started) * 1000 if finished else None
+        deliveries = {d.mailbox: d for d in await self.store.deliveries(message.id)}
+        outcomes = refused + [
+            _recipient_outcome(r, boxes, deliveries) for r, boxes in reached.items()
+        ]
+        timings = {**message.timings, "deliver_ms": _rounded(deliver_ms)}
+        await self.store.update_results(
+            message.id, recipients=outcomes, timings=timings
+        )
+        settled = all(d.state in ("delivered", "failed") for d in deliveries.values())
+        record = await self.store.message(message.id)
+        state = record.state if record else "queued"
+        await self.publish(
+            MailReceived(
+                message_id=message.id,
+                envelope_from=message.envelope_from,
+                envelope_to=message.envelope_to,
+                size_bytes=message.size_bytes,
+                verdict=message.verdict,  # type: ignore[arg-type]
+                spam_score=message.spam_score,
+                spam_action=message.spam_action,
+                folder=message.folder,  # type: ignore[arg-type]
+                scan_notes=message.scan_notes,
+                recipients=outcomes,
+                timings=MailTimings(
+                    receive_ms=float(timings["receive_ms"] or 0),
+                    scan_ms=float(timings.get("scan_ms") or 0),
+                    deliver_ms=deliver_ms,
+                ),
+                header_subject=message.header_subject,
+            )
+        )
+        answer = InboundAnswer(
+            id=message.id,
+            state=state,  # type: ignore[arg-type]
+            verdict=message.verdict,  # type: ignore[arg-type]
+            recipients=outcomes,
+        )
+        return Answer(status=200 if settled else 202, body=answer)
+
+    async def _refuse(
+        self, message: NewMessage, verdict: Verdict | None, reason: str
+    ) -> Answer:
+        already = {outcome.recipient for outcome in message.recipients}
+        refused = list(message.recipients) + [
+            RecipientOutcome(
+                recipient=recipient, result="refused", mailboxes=[], reply=f"550 {reason}"
+            )
+            for recipient in message.envelope_to
+            if recipient not in already
+        ]
+        record = NewMessage(
+            **{
+                **message.__dict__,
+                "state": "rejected",
+                "verdict": verdict,
+                "reason": reason,
+                "recipients": refused,
+            }
+        )
+        await self.store.record(record, mailboxes=[], owner="", lease=0)
+        self.spool.remove(message.id)
+        logger.info("refused message %s: %s", message.id, reason)
+        await self.publish(
+            MailRejected(
+                message_id=message.id,
+                envelope_from=message.envelope_from,
+                envelope_to=message.envelope_to,
+                size_bytes=message.size_bytes,
+                verdict=verdict,
+                reason=reason,
+                recipients=refused,
+            )
+        )
+        answer = InboundAnswer(
+            id=message.id,
+            state="rejected",
+            verdict=verdict,
+            reason=reason,
+            recipients=refused,
+        )
+        return Answer(status=422, body=answer)
+
+    async def _resolve(self, recipients: list[str]) -> dict[str, list[str]]:
+        async def one(recipient: str) -> list[str]:
+            try:
+                resolution = await mailbox_directory.resolve(self.bus, recipient)
+            except HomehostError as exc:
+                if exc.code == "invalid_request":
+                    return []
+                logger.warning("cannot resolve %s: %s", recipient, exc)
+                raise Temporary("4.4.3 the mail directory does not answer") from exc
+            return resolution.mailboxes
+
+        found = await asyncio.gather(*(one(r) for r in recipients))
+        return dict(zip(recipients, found, strict=True))
+
+
+class DigestMismatch(Exception):
+    """The body's SHA-256 is not the one the signature covers."""
+
+
+def _verdict(scanned: ScanResult) -> Verdict:
+    if scanned.infected:
+        return "virus"
+    if scanned.spam_rejected:
+        return "spam"
+    if scanned.junk:
+        return "junk"
+    if scanned.not_scanned:
+        return "not_scanned"
+    return "clean"
+
+
+def _with_scan(message: NewMessage, scanned: ScanResult, verdict: Verdict) -> NewMessage:
+    spam = scanned.spam
+    return NewMessage(
+        **{
+            **message.__dict__,
+            "verdict": verdict,
+            "spam_score": spam.score if spam else None,
+            "spam_action": spam.action if spam else None,
+            "virus": scanned.infected,
+            "folder": "Junk" if scanned.junk else "INBOX",
+            "scan_notes": scanned.notes(),
+        }
+    )
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _recipient_outcome(
+    recipient: str, mailboxes: list[str], deliveries: dict[str, DeliveryPublic]
+) -> RecipientOutcome:
+    states = [deliveries[m] for m in mailboxes if m in deliveries]
+    if states and all(d.state == "delivered" for d in states):
+        result, reply = "delivered", states[0].last_reply
+    elif states and all(d.state in ("delivered", "failed") for d in states):
+        failed = next(d for d in states if d.state == "failed")
+        result, reply = "failed", failed.last_reply
+    elif any(d.state in ("deferred", "uncertain") for d in states):
+        waiting = next(d for d in states if d.state in ("deferred", "uncertain"))
+        result, reply = "deferred", waiting.last_reply
+    else:
+        result, reply = "pending", ""
+    return RecipientOutcome(
+        recipient=recipient,
+        result=result,  # type: ignore[arg-type]
+        mailboxes=mailboxes,
+        reply=reply,
+    )
+
+
+_UNSAFE = re.compile(r"[^\x20-\x7e]")
+
+
+def _ascii(text: str) -> str:
+    """Header text as plain printable ASCII."""
+    return _UNSAFE.sub("?", text)
+
+
+def added_headers(
+    *,
+    message_id: str,
+    hostname: str,
+    recipients: list[str],
+    scanned: ScanResult,
+    mime_limit: str | None,
+) -> bytes:
+    """The header block mail-ingest puts in front of the original bytes."""
+    received_for = ""
+    if len(recipients) == 1 and recipients[0].isascii():
+        received_for = f"\r\n\tfor <{_ascii(recipients[0])}>"
+    lines = [
+        f"Received: from cloudflare-email-routing by {_ascii(hostname)} "
+        f"(homehost mail-ingest)\r\n\twith HTTPS id {message_id}{received_for};"
+        f"\r\n\t{format_datetime(datetime.now(UTC))}",
+        f"{INGEST_ID_HEADER}: {message_id}",
+    ]
+    spam = scanned.spam
+    if spam is not None:
+        flag = "Yes" if scanned.junk else "No"
+        lines += [
+            f"X-Spam-Status: {flag}, score={spam.score:.2f} "
+            f"required={spam.required_score:.2f}",
+            f"X-Spam-Score: {spam.score:.2f}",
+            f"X-Spam-Action: {_ascii(spam.action)}",
+        ]
+        if scanned.junk:
+            lines.append("X-Spam-Flag: YES")
+    if scanned.virus is not None and scanned.virus.virus is None:
+        lines.append("X-Virus-Scanned: ClamAV; clean")
+    if scanned.not_scanned:
+        lines.append(
+            "X-Homehost-Scan: not scanned ("
+            + _ascii("; ".join(scanned.notes()))
+            + ")"
+        )
+    if mime_limit:
+        lines.append(f"X-Homehost-Mime: unparsed: limit ({_ascii(mime_limit)})")
+    return "".join(f"{line}\r\n" for line in lines).encode("ascii")

@@ -1,0 +1,159 @@
+"""The spool: message bytes on disk, fsync'd before the sender hears yes.
+
+A message is streamed into `incoming/` while its size and SHA-256 are
+counted and its line endings are made CRLF (once, so the scanners see the
+bytes that are delivered), then fsync'd and renamed into `messages/`.
+Nothing else ever changes a spooled file; it is removed once every
+recipient has the message or has failed for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK_BYTES = 64 * 1024
+
+
+class TooLarge(Exception):
+    """The body grew past the limit; what was read so far is discarded."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the message is larger than {limit} bytes")
+        self.limit = limit
+
+
+class CrlfNormaliser:
+    """Turns bare LF into CRLF across chunk boundaries; lone CR stays."""
+
+    def __init__(self) -> None:
+        self._held = b""
+        self._last = b"\n"
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Return the normalised bytes of `chunk` that are safe to emit."""
+        data = self._held + chunk
+        self._held = b""
+        if data.endswith(b"\r"):
+            # The LF that completes this CR may open the next chunk.
+            self._held, data = b"\r", data[:-1]
+        out = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        if out:
+            self._last = out[-2:]
+        return out
+
+    def finish(self) -> bytes:
+        """Return the tail, ending the message with CRLF as DATA requires."""
+        tail = self._held
+        self._held = b""
+        if tail:
+            self._last = tail
+        if not self._last.endswith(b"\r\n"):
+            tail += b"\r\n"
+        return tail
+
+
+@dataclass(frozen=True)
+class Spooled:
+    """A message made durable: where it is, its raw size and digest."""
+
+    path: Path
+    raw_bytes: int
+    stored_bytes: int
+    sha256: str
+
+
+class Spool:
+    """Files under one directory: `incoming/` while receiving, then `messages/`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.incoming = root / "incoming"
+        self.messages = root / "messages"
+
+    def prepare(self) -> None:
+        """Create the folders and drop what a crash left half-received."""
+        for folder in (self.incoming, self.messages):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for leftover in self.incoming.iterdir():
+            leftover.unlink(missing_ok=True)
+
+    def path_of(self, message_id: str) -> Path:
+        """The spooled file of a message."""
+        return self.messages / f"{message_id}.eml"
+
+    async def receive(
+        self, message_id: str, body: AsyncIterator[bytes], *, limit: int
+    ) -> Spooled:
+        """Stream `body` to disk; durable when this returns.
+
+        Raises `TooLarge` as soon as more than `limit` bytes arrived; on any
+        error (a client gone halfway too) nothing is left behind.
+        """
+        partial = self.incoming / f"{message_id}.part"
+        digest = hashlib.sha256()
+        normaliser = CrlfNormaliser()
+        raw = stored = 0
+        try:
+            with partial.open("xb") as file:
+                async for chunk in body:
+                    raw += len(chunk)
+                    if raw > limit:
+                        raise TooLarge(limit)
+                    digest.update(chunk)
+                    out = normaliser.feed(chunk)
+                    stored += len(out)
+                    file.write(out)
+                tail = normaliser.finish()
+                stored += len(tail)
+                file.write(tail)
+                file.flush()
+                await asyncio.to_thread(os.fsync, file.fileno())
+            final = self.path_of(message_id)
+            partial.rename(final)
+            await asyncio.to_thread(_fsync_directory, self.messages)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return Spooled(
+            path=final, raw_bytes=raw, stored_bytes=stored, sha256=digest.hexdigest()
+        )
+
+    def remove(self, message_id: str) -> None:
+        """Forget a message's bytes (every recipient is settled)."""
+        self.path_of(message_id).unlink(missing_ok=True)
+
+    def known_ids(self) -> set[str]:
+        """Ids of every spooled message."""
+        return {path.stem for path in self.messages.glob("*.eml")}
+
+
+def _fsync_directory(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def read_chunks(path: Path, *, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """The file's bytes, a chunk at a time."""
+    with path.open("rb") as file:
+        while chunk := file.read(size):
+            yield chunk
+
+
+async def read_chunks_async(
+    path: Path, *, size: int = CHUNK_BYTES
+) -> AsyncIterator[bytes]:
+    """The file's bytes, a chunk at a time, read off the event loop."""
+    file = await asyncio.to_thread(path.open, "rb")
+    try:
+        while chunk := await asyncio.to_thread(file.read, size):
+            yield chunk
+    finally:
+        file.close()

@@ -1,0 +1,473 @@
+"""mail-ingest's own tables: messages, deliveries and request signatures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiomysql
+import pymysql.err
+
+from homehost.mail_ingest.schemas import (
+    FINAL_DELIVERY_STATES,
+    DeliveryPublic,
+    HourlyCount,
+    MessageListRequest,
+    MessagePublic,
+)
+from homehost.shared.events.ingest import RecipientOutcome
+
+_DUPLICATE_KEY = 1062
+
+
+def utc_now() -> datetime:
+    """The current UTC time, naive, as the DATETIME columns hold it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class SignatureSeen:
+    """A signature met before: what it was answered with, if it was."""
+
+    status_code: int | None
+    answer: str | None
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """Everything recorded about a message when it is taken or refused."""
+
+    id: str
+    received_at: datetime
+    envelope_from: str
+    envelope_to: list[str]
+    size_bytes: int
+    body_sha256: str
+    header_subject: str
+    header_from: str
+    state: str
+    verdict: str | None
+    spam_score: float | None
+    spam_action: str | None
+    virus: str | None
+    folder: str
+    scan_notes: list[str]
+    reason: str
+    recipients: list[RecipientOutcome]
+    timings: dict[str, float | None]
+    added_headers: bytes | None
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message's deliveries this copy of the service now holds a lease on."""
+
+    message_id: str
+    envelope_from: str
+    folder: str
+    added_headers: bytes
+    expires_at: datetime
+    mailboxes: list[str]
+    attempts: dict[str, int]
+    # Mailboxes whose last attempt may have reached the store unseen.
+    uncertain: list[str]
+
+
+class IngestStore:
+    """Queries on mail-ingest's database."""
+
+    def __init__(self, pool: aiomysql.Pool) -> None:
+        self.pool = pool
+
+    async def _execute(self, sql: str, arguments: Sequence[Any] = ()) -> int:
+        async with self.pool.acquire() as connection, connection.cursor() as cursor:
+            return int(await cursor.execute(sql, arguments))
+
+    async def _rows(self, sql: str, arguments: Sequence[Any] = ()) -> list[Any]:
+        async with self.pool.acquire() as connection:
+            async with connection.cursor(aiomysql.DictCursor) as cursor:
+                await cursor.execute(sql, arguments)
+                return list(await cursor.fetchall())
+
+    # Signatures.
+
+    async def see_signature(self, signature: str) -> SignatureSeen | None:
+        """Record a signature; return how it was answered if it was seen before."""
+        try:
+            await self._execute(
+                "INSERT INTO inbound_signatures (signature, seen_at) VALUES (%s, %s)",
+                (signature, utc_now()),
+            )
+        except pymysql.err.IntegrityError as exc:
+            if exc.args[0] != _DUPLICATE_KEY:
+                raise
+            rows = await self._rows(
+                "SELECT status_code, answer FROM inbound_signatures "
+                "WHERE signature = %s",
+                (signature,),
+            )
+            row = rows[0] if rows else {"status_code": None, "answer": None}
+            return SignatureSeen(status_code=row["status_code"], answer=row["answer"])
+        return None
+
+    async def answer_signature(
+        self, signature: str, *, status_code: int, answer: str, message_id: str
+    ) -> None:
+        """Keep the answer a signed request got, for an exact retry."""
+        await self._execute(
+            "UPDATE inbound_signatures SET status_code = %s, answer = %s, "
+            "message_id = %s WHERE signature = %s",
+            (status_code, answer, message_id, signature),
+        )
+
+    async def forget_signature(self, signature: str) -> None:
+        """Let a request that stored nothing be sent again."""
+        await self._execute(
+            "DELETE FROM inbound_signatures WHERE signature = %s", (signature,)
+        )
+
+    async def drop_old_signatures(self, older_than: datetime) -> int:
+        """Remove signatures past the time window; returns how many."""
+        return await self._execute(
+            "DELETE FROM inbound_signatures WHERE seen_at < %s", (older_than,)
+        )
+
+    # Messages.
+
+    async def record(
+        self, message: NewMessage, *, mailboxes: Sequence[str], owner: str, lease: float
+    ) -> None:
+        """Store a message's record and its deliveries, leased to `owner`, at once."""
+        now = utc_now()
+        async with self.pool.acquire() as connection:
+            await connection.begin()
+            try:
+                async with connection.cursor() as cursor:
+                    await cursor.execute(
+                        "INSERT INTO inbound_messages (id, received_at, "
+                        "envelope_from, envelope_to, size_bytes, body_sha256, "
+                        "header_subject, header_from, state, verdict, spam_score, "
+                        "spam_action, virus, folder, scan_notes, reason, recipients, "
+                        "timings, added_headers, expires_at) VALUES (%s, %s, %s, "
+                        "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                        "%s, %s, %s)",
+                        (
+                            message.id,
+                            message.received_at,
+                            message.envelope_from,
+                            json.dumps(message.envelope_to),
+                            message.size_bytes,
+                            message.body_sha256,
+                            message.header_subject[:500],
+                            message.header_from[:500],
+                            message.state,
+                            message.verdict,
+                            message.spam_score,
+                            message.spam_action,
+                            message.virus,
+                            message.folder,
+                            json.dumps(message.scan_notes),
+                            message.reason[:500],
+                            _recipients_json(message.recipients),
+                            json.dumps(message.timings),
+                            None
+                            if message.added_headers is None
+                            else message.added_headers.decode("ascii"),
+                            message.expires_at,
+                        ),
+                    )
+                    if mailboxes:
+                        await cursor.executemany(
+                            "INSERT INTO inbound_deliveries (message_id, mailbox, "
+                            "state, next_attempt_at, lease_owner, lease_until) "
+                            "VALUES (%s, %s, 'attempting', %s, %s, %s)",
+                            [
+                                (
+                                    message.id,
+                                    mailbox,
+                                    now,
+                                    owner,
+                                    now + timedelta(seconds=lease),
+                                )
+                                for mailbox in mailboxes
+                            ],
+                        )
+                await connection.commit()
+            except BaseException:
+                await connection.rollback()
+                raise
+
+    async def update_results(
+        self,
+        message_id: str,
+        *,
+        recipients: list[RecipientOutcome],
+        timings: dict[str, float | None] | None = None,
+    ) -> None:
+        """Store the per-recipient results (and timings) as they now stand."""
+        if timings is None:
+            await self._execute(
+                "UPDATE inbound_messages SET recipients = %s WHERE id = %s",
+                (_recipients_json(recipients), message_id),
+            )
+            return
+        await self._execute(
+            "UPDATE inbound_messages SET recipients = %s, timings = %s WHERE id = %s",
+            (_recipients_json(recipients), json.dumps(timings), message_id),
+        )
+
+    async def claim_due(
+        self, *, owner: str, lease: float, limit: int
+    ) -> list[Claimed]:
+        """Lease up to `limit` messages with deliveries due now."""
+        now = utc_now()
+        async with self.pool.acquire() as connection:
+            await connection.begin()
+            try:
+                async with connection.cursor(aiomysql.DictCursor) as cursor:
+                    await cursor.execute(
+                        "SELECT message_id, mailbox, state, attempts "
+                        "FROM inbound_deliveries "
+                        "WHERE state IN ('attempting', 'uncertain', 'deferred') "
+                        "AND next_attempt_at <= %s "
+                        "AND (lease_until IS NULL OR lease_until < %s) "
+                        "ORDER BY next_attempt_at LIMIT %s FOR UPDATE SKIP LOCKED",
+                        (now, now, limit * 20),
+                    )
+                    rows = list(await cursor.fetchall())
+                    by_message: dict[str, list[dict[str, Any]]] = {}
+                    for row in rows:
+                        if row["message_id"] in by_message or len(by_message) < limit:
+                            by_message.setdefault(row["message_id"], []).append(row)
+                    chosen = [row for group in by_message.values() for row in group]
+                    if chosen:
+                        await cursor.executemany(
+                            "UPDATE inbound_deliveries SET lease_owner = %s, "
+                            "lease_until = %s, state = IF(state = 'deferred', "
+                            "'attempting', IF(state = 'attempting', 'uncertain', "
+                            "state)) WHERE message_id = %s AND mailbox = %s",
+                            [
+                                (
+                                    owner,
+                                    now + timedelta(seconds=lease),
+                                    row["message_id"],
+                                    row["mailbox"],
+                                )
+                                for row in chosen
+                            ],
+                        )
+                await connection.commit()
+            except BaseException:
+                await connection.rollback()
+                raise
+        return await self._claimed(by_message)
+
+    async def _claimed(self, by_message: dict[str, list[dict[str, Any]]]) -> list[Claimed]:
+        if not by_message:
+            return []
+        placeholders = ", ".join(["%s"] * len(by_message))
+        messages = await self._rows(
+            "SELECT id, envelope_from, folder, added_headers, expires_at "
+            f"FROM inbound_messages WHERE id IN ({placeholders})",  # noqa: S608 - placeholders only.
+            list(by_message),
+        )
+        claimed = []
+        for message in messages:
+            rows = by_message[message["id"]]
+            claimed.append(
+                Claimed(
+                    message_id=message["id"],
+                    envelope_from=message["envelope_from"],
+                    folder=message["folder"],
+                    added_headers=(message["added_headers"] or "").encode("ascii"),
+                    expires_at=message["expires_at"],
+                    mailboxes=[row["mailbox"] for row in rows],
+                    attempts={row["mailbox"]: row["attempts"] for row in rows},
+                    # A leased attempt that outlived its lease ended unseen:
+                    # the message may have been stored before the crash.
+                    uncertain=[
+                        row["mailbox"]
+                        for row in rows
+                        if row["state"] in ("attempting", "uncertain")
+                    ],
+                )
+            )
+        return claimed
+
+    async def claimed_now(self, message_id: str, mailboxes: list[str]) -> Claimed:
+        """The claim a just-recorded message holds (its first attempt)."""
+        (claim,) = await self._claimed(
+            {
+                message_id: [
+                    {"mailbox": mailbox, "state": "new", "attempts": 0}
+                    for mailbox in mailboxes
+                ]
+            }
+        )
+        return claim
+
+    async def settle(
+        self,
+        message_id: str,
+        mailbox: str,
+        *,
+        state: str,
+        reply: str,
+        next_attempt_at: datetime | None = None,
+    ) -> None:
+        """Record the outcome of one attempt and give up the lease."""
+        now = utc_now()
+        await self._execute(
+            "UPDATE inbound_deliveries SET state = %s, attempts = attempts + 1, "
+            "last_reply = %s, next_attempt_at = %s, lease_owner = NULL, "
+            "lease_until = NULL, settled_at = %s "
+            "WHERE message_id = %s AND mailbox = %s",
+            (
+                state,
+                reply[:500],
+                next_attempt_at or now,
+                now if state in FINAL_DELIVERY_STATES else None,
+                message_id,
+                mailbox,
+            ),
+        )
+
+    async def deliveries(self, message_id: str) -> list[DeliveryPublic]:
+        """Every delivery of a message."""
+        rows = await self._rows(
+            "SELECT mailbox, state, attempts, next_attempt_at, last_reply "
+            "FROM inbound_deliveries WHERE message_id = %s ORDER BY mailbox",
+            (message_id,),
+        )
+        return [
+            DeliveryPublic(
+                mailbox=row["mailbox"],
+                state=row["state"],
+                attempts=row["attempts"],
+                next_attempt_at=None
+                if row["state"] in FINAL_DELIVERY_STATES
+                else row["next_attempt_at"],
+                last_reply=row["last_reply"],
+            )
+            for row in rows
+        ]
+
+    async def set_state(self, message_id: str, state: str) -> None:
+        """Set a message's overall state."""
+        await self._execute(
+            "UPDATE inbound_messages SET state = %s WHERE id = %s", (state, message_id)
+        )
+
+    async def message(self, message_id: str) -> MessagePublic | None:
+        """One message's record, or None."""
+        rows = await self._rows(
+            f"{_MESSAGE_SELECT} WHERE id = %s",  # noqa: S608 - constant text.
+            (message_id,),
+        )
+        if not rows:
+            return None
+        return _message(rows[0], await self.deliveries(message_id))
+
+    async def messages(self, request: MessageListRequest) -> list[MessagePublic]:
+        """Recent messages matching the filters, newest first."""
+        conditions, arguments = ["1 = 1"], []
+        if request.recipient:
+            conditions.append("JSON_CONTAINS(envelope_to, JSON_QUOTE(%s))")
+            arguments.append(request.recipient.lower())
+        if request.verdict:
+            conditions.append("verdict = %s")
+            arguments.append(request.verdict)
+        if request.state:
+            conditions.append("state = %s")
+            arguments.append(request.state)
+        if request.before:
+            conditions.append("received_at < %s")
+            arguments.append(request.before.astimezone(UTC).replace(tzinfo=None))
+        rows = await self._rows(
+            f"{_MESSAGE_SELECT} WHERE {' AND '.join(conditions)} "  # noqa: S608 - fixed fragments.
+            "ORDER BY received_at DESC LIMIT %s",
+            (*arguments, request.limit),
+        )
+        return [_message(row, await self.deliveries(row["id"])) for row in rows]
+
+    async def retry_now(self, message_id: str | None) -> int:
+        """Move deferred deliveries (of one message, or all) to now."""
+        sql = (
+            "UPDATE inbound_deliveries SET next_attempt_at = %s "
+            "WHERE state = 'deferred'"
+        )
+        arguments: list[Any] = [utc_now()]
+        if message_id is not None:
+            sql += " AND message_id = %s"
+            arguments.append(message_id)
+        return await self._execute(sql, arguments)
+
+    async def hourly(self, since: datetime) -> list[HourlyCount]:
+        """Messages per hour and verdict since `since`."""
+        rows = await self._rows(
+            "SELECT DATE_FORMAT(received_at, '%%Y-%%m-%%d %%H:00:00') AS hour, "
+            "IF(state = 'rejected', 'rejected', COALESCE(verdict, 'unknown')) "
+            "AS verdict, COUNT(*) AS messages FROM inbound_messages "
+            "WHERE received_at >= %s GROUP BY hour, verdict ORDER BY hour, verdict",
+            (since,),
+        )
+        return [
+            HourlyCount(
+                hour=datetime.fromisoformat(row["hour"]).replace(tzinfo=UTC),
+                verdict=row["verdict"],
+                messages=row["messages"],
+            )
+            for row in rows
+        ]
+
+    async def settled_message_ids(self, candidates: Sequence[str]) -> list[str]:
+        """Of `candidates`, those with no delivery still to make."""
+        if not candidates:
+            return []
+        placeholders = ", ".join(["%s"] * len(candidates))
+        rows = await self._rows(
+            "SELECT m.id FROM inbound_messages m WHERE m.id IN "  # noqa: S608 - placeholders only.
+            f"({placeholders}) AND NOT EXISTS (SELECT 1 FROM inbound_deliveries d "
+            "WHERE d.message_id = m.id AND d.state NOT IN ('delivered', 'failed'))",
+            list(candidates),
+        )
+        return [row["id"] for row in rows]
+
+
+_MESSAGE_SELECT = (
+    "SELECT id, received_at, envelope_from, envelope_to, size_bytes, "
+    "header_subject, header_from, state, verdict, spam_score, spam_action, virus, "
+    "folder, scan_notes, reason, recipients FROM inbound_messages"
+)
+
+
+def _recipients_json(recipients: list[RecipientOutcome]) -> str:
+    return json.dumps([recipient.model_dump() for recipient in recipients])
+
+
+def _message(row: dict[str, Any], deliveries: list[DeliveryPublic]) -> MessagePublic:
+    return MessagePublic(
+        id=row["id"],
+        received_at=row["received_at"].replace(tzinfo=UTC),
+        envelope_from=row["envelope_from"],
+        envelope_to=json.loads(row["envelope_to"]),
+        size_bytes=row["size_bytes"],
+        header_subject=row["header_subject"],
+        header_from=row["header_from"],
+        state=row["state"],
+        verdict=row["verdict"],
+        spam_score=row["spam_score"],
+        spam_action=row["spam_action"],
+        virus=row["virus"],
+        folder=row["folder"],
+        scan_notes=json.loads(row["scan_notes"]),
+        reason=row["reason"],
+        recipients=[
+            RecipientOutcome.model_validate(item) for item in json.loads(row["recipients"])
+        ],
+        deliveries=deliveries,
+    )

@@ -1,0 +1,1 @@
+"""The mailbox service's edges: MariaDB, Dovecot's doveadm, DKIM key files."""
