@@ -9,10 +9,8 @@ from homehost.dns.errors import NotOwned, PlanOutdated, SafetyCapExceeded
 from homehost.dns.schemas import (
     ApplyRequest,
     EdgeSettingChange,
-    PlanRequest,
     RecordCreate,
     RecordDelete,
-    RecordSpec,
     RecordUpdate,
     ZoneExportRequest,
     ZoneImportRequest,

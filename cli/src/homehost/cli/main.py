@@ -9,18 +9,19 @@ from typing import Annotated
 
 import nats.errors
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from homehost.cli import stack
 from homehost.cli.admin import admin_app
 from homehost.cli.envfile import load_state_environment
+from homehost.cli.mail import mail_app
 from homehost.shared.bus import connect_bus
+from homehost.shared.errors import ConfigurationError, ServiceUnavailable
 from homehost.shared.health import SystemHealth, collect_health
 from homehost.shared.logging import configure_logging
 from homehost.shared.runtime import ServiceDefinition, Supervisor, discover_services
-from homehost.shared.settings import ServiceSettings
+from homehost.shared.settings import ServiceSettings, load_settings
 
 app = typer.Typer(
     help="homehost: one home server as a small hosting company.", no_args_is_help=True
@@ -34,6 +35,7 @@ app.callback()(load_state_environment)
 app.command()(stack.up)
 app.command()(stack.down)
 app.add_typer(admin_app, name="admin")
+app.add_typer(mail_app, name="mail")
 
 
 def _pick_services(names: list[str] | None) -> list[ServiceDefinition]:
@@ -54,11 +56,9 @@ def _load_settings(definitions: list[ServiceDefinition]) -> dict[str, ServiceSet
     loaded: dict[str, ServiceSettings] = {}
     for definition in definitions:
         try:
-            loaded[definition.name] = definition.settings_class()
-        except ValidationError as exc:
-            for problem in exc.errors(include_url=False):
-                field = ".".join(str(part) for part in problem["loc"])
-                errors.print(f"[red]{definition.name}: {field}: {problem['msg']}[/red]")
+            loaded[definition.name] = load_settings(definition.settings_class)
+        except ConfigurationError as exc:
+            errors.print(f"[red]{definition.name}: {exc.message}[/red]")
             raise typer.Exit(2) from exc
     return loaded
 
@@ -109,6 +109,9 @@ def status(
 
     try:
         health = asyncio.run(gather())
+    except ServiceUnavailable as exc:
+        errors.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
     except (OSError, nats.errors.Error) as exc:
         errors.print(f"[red]NATS at {settings.nats_url} does not answer: {exc}[/red]")
         raise typer.Exit(1) from exc

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from homehost.shared.settings import ServiceSettings
 
@@ -39,6 +40,84 @@ class StackSettings(ServiceSettings):
             "MariaDB is local, else %."
         ),
     )
+
+    # Dovecot and Postfix for the mail accounts (see mailservers.py).
+    mail_servers: bool = Field(
+        default=True,
+        validation_alias="HOMEHOST_MAIL_SERVERS",
+        description="Install and start Dovecot and Postfix with the rest.",
+    )
+    mail_hostname: str = Field(
+        default_factory=socket.gethostname,
+        validation_alias="HOMEHOST_MAIL_HOSTNAME",
+        pattern=r"^[A-Za-z0-9.-]{1,253}$",
+        description="The name mail clients use: the box's Tailscale (MagicDNS) name.",
+    )
+    mail_listen_address: str = Field(
+        default="127.0.0.1",
+        validation_alias="HOMEHOST_MAIL_LISTEN_ADDRESS",
+        pattern=r"^[0-9A-Fa-f.:]{2,45}$",
+        description=(
+            "Where IMAP, POP3 and submission listen: the Tailscale address in "
+            "production, loopback until it is set."
+        ),
+    )
+    mail_imap_port: int = Field(
+        default=143, ge=1, le=65535, validation_alias="HOMEHOST_MAIL_IMAP_PORT"
+    )
+    mail_pop3_port: int = Field(
+        default=110, ge=1, le=65535, validation_alias="HOMEHOST_MAIL_POP3_PORT"
+    )
+    mail_lmtp_port: int = Field(
+        default=24,
+        ge=1,
+        le=65535,
+        validation_alias="HOMEHOST_MAIL_LMTP_PORT",
+        description="Dovecot's LMTP on loopback, where mail-ingest delivers.",
+    )
+    mail_submission_port: int = Field(
+        default=587, ge=1, le=65535, validation_alias="HOMEHOST_MAIL_SUBMISSION_PORT"
+    )
+    mail_smtps_port: int = Field(
+        default=465, ge=1, le=65535, validation_alias="HOMEHOST_MAIL_SMTPS_PORT"
+    )
+    mail_tls_cert: Path | None = Field(
+        default=None,
+        validation_alias="HOMEHOST_MAIL_TLS_CERT",
+        description="Submission's certificate (PEM); a self-signed one if unset.",
+    )
+    mail_tls_key: Path | None = Field(
+        default=None, validation_alias="HOMEHOST_MAIL_TLS_KEY"
+    )
+    mail_relayhost: str = Field(
+        default="[smtp.sendgrid.net]:587",
+        validation_alias="HOMEHOST_MAIL_RELAYHOST",
+        pattern=r"^\[?[A-Za-z0-9.:-]+\]?(:[0-9]{1,5})?$",
+    )
+    mail_relay_password_file: Path | None = Field(
+        default=None,
+        validation_alias="HOMEHOST_MAIL_RELAY_PASSWORD_FILE",
+        description="A file holding the SendGrid API key.",
+    )
+    mail_relay_tls_security_level: str = Field(
+        default="secure",
+        validation_alias="HOMEHOST_MAIL_RELAY_TLS_SECURITY_LEVEL",
+        pattern=r"^(none|may|encrypt|verify|secure)$",
+    )
+    mail_database_user: str = Field(
+        default="homehost_mailserver",
+        validation_alias="HOMEHOST_MAIL_DATABASE_USER",
+        pattern=r"^[A-Za-z0-9_]{1,80}$",
+        description="The read-only MariaDB user Dovecot and Postfix share.",
+    )
+
+    @model_validator(mode="after")
+    def _cert_with_key(self) -> StackSettings:
+        if (self.mail_tls_cert is None) != (self.mail_tls_key is None):
+            raise ValueError(
+                "set HOMEHOST_MAIL_TLS_CERT and HOMEHOST_MAIL_TLS_KEY together"
+            )
+        return self
 
     def root_password(self) -> str | None:
         """Return MariaDB's root password, from the variable or its file."""

@@ -1,8 +1,9 @@
 """`homehost up` and `homehost down`: the whole stack, in the background.
 
 `up` uses the NATS, MariaDB and Redis that answer and installs and starts
-those that do not, provisions every service's database, writes the env
-file, starts one detached `homehost run` process and waits until the
+those that do not, provisions every service's database, installs and
+starts Dovecot and Postfix for the mail accounts (mailservers.py), writes
+the env file, starts one detached `homehost run` process and waits until the
 gateway reports every service healthy. What it started is recorded in
 `started.json`; `down` stops exactly that, newest first.
 """
@@ -26,6 +27,7 @@ from rich.console import Console
 from homehost.cli.envfile import load_env_file, write_env_file
 from homehost.cli.errors import StackError
 from homehost.cli.layout import StateLayout, current_layout
+from homehost.cli.mailservers import bring_up_mail_servers
 from homehost.cli.processes import (
     StartedProcess,
     StartedRecord,
@@ -63,8 +65,9 @@ CARRIED_VARIABLES = (
     "HOMEHOST_GATEWAY_PORT",
 )
 
-# `down` stops the services before the servers they use.
-STOP_ORDER = ("homehost", "nats", "redis", "mariadb")
+# `down` stops the services before the servers they use, Postfix (which
+# authenticates through Dovecot) before Dovecot.
+STOP_ORDER = ("homehost", "postfix", "dovecot", "nats", "redis", "mariadb")
 STOP_GRACE_SECONDS = {"homehost": 30.0, "mariadb": 120.0}
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104  # Compared, never bound.
 
@@ -143,16 +146,17 @@ def bring_up(layout: StateLayout, *, health_timeout: float, say: Say) -> str:
     keep(ensure_redis(settings.redis_host, settings.redis_port, layout, say=say))
 
     definitions = discover_services()
+    target = MariadbTarget(
+        host=settings.mariadb_host,
+        port=settings.mariadb_port,
+        socket=settings.mariadb_socket,
+        root_password=_root_password(settings),
+        account_host=settings.mariadb_account_host,
+    )
     provisioned = asyncio.run(
         provision_accounts(
             database_accounts(definitions.values()),
-            target=MariadbTarget(
-                host=settings.mariadb_host,
-                port=settings.mariadb_port,
-                socket=settings.mariadb_socket,
-                root_password=_root_password(settings),
-                account_host=settings.mariadb_account_host,
-            ),
+            target=target,
             secrets_dir=layout.secrets,
         )
     )
@@ -161,9 +165,20 @@ def bring_up(layout: StateLayout, *, health_timeout: float, say: Say) -> str:
         f"MariaDB: a database and user for each of {len(provisioned)} services"
         + (f" (created or updated: {', '.join(changed)})" if changed else "")
     )
-    if write_env_file(
-        layout.env_file, stack_environment(layout, settings, provisioned)
-    ):
+    environment = stack_environment(layout, settings, provisioned)
+    if settings.mail_servers:
+        mail_environment = bring_up_mail_servers(
+            settings,
+            layout,
+            target=target,
+            provisioned=provisioned,
+            definitions=definitions,
+            recorded=record.processes,
+            keep=keep,
+            say=say,
+        )
+        environment.update(mail_environment)
+    if write_env_file(layout.env_file, environment):
         say(f"settings: wrote {layout.env_file}")
     load_env_file(layout.env_file)
 

@@ -370,13 +370,15 @@ def _changed(before: ExistingRecord, after: ExistingRecord) -> list[str]:
 
 
 @dataclass
-class _Prepared:
+class Prepared:
+    """A checked plan with the zone and records it was made from."""
+
     zone: Zone
     existing: list[ExistingRecord]
     plan: ZonePlan
 
 
-async def _prepare(
+async def prepare_plan(
     dns: Dns,
     *,
     zone_name: str,
@@ -384,7 +386,8 @@ async def _prepare(
     scope: Literal["zone", "names"],
     delete_unowned: bool,
     also_in_scope: Callable[[ExistingRecord], bool] | None = None,
-) -> _Prepared:
+) -> Prepared:
+    """Check a desired record set and plan it against the zone as it is."""
     # Each record is checked on its own before any call to Cloudflare.
     desired, problems, warnings = records_from_specs(
         specs,
@@ -409,7 +412,7 @@ async def _prepare(
     problems, result_warnings = check_result(plan, existing)
     _raise_for(problems)
     plan.warnings = warnings + result_warnings
-    return _Prepared(zone=zone, existing=existing, plan=plan)
+    return Prepared(zone=zone, existing=existing, plan=plan)
 
 
 def _plan_public(dns: Dns, plan: ZonePlan) -> Plan:
@@ -464,7 +467,7 @@ def _plan_public(dns: Dns, plan: ZonePlan) -> Plan:
 
 async def plan(*, dns: Dns, request: PlanRequest) -> Plan:
     """What applying a desired record set would do; nothing is changed."""
-    prepared = await _prepare(
+    prepared = await prepare_plan(
         dns,
         zone_name=request.zone,
         specs=request.records,
@@ -483,7 +486,7 @@ async def apply(
 ) -> ApplyResult:
     """Apply a desired record set in as few batch calls as the limit allows."""
     async with dns._zone_locks[normalise_zone(request.zone)]:
-        prepared = await _prepare(
+        prepared = await prepare_plan(
             dns,
             zone_name=request.zone,
             specs=request.records,

@@ -700,6 +700,12 @@ async def delete_alias(*, mail: Mail, source: str) -> AliasDeleted:
             f"aliases {', '.join(reaching)} forward to {row.source}; change them first",
             details={"source": row.source, "aliases": reaching},
         )
+    domain_row = await mail.directory.find_domain(row.domain)
+    if domain_row is not None and domain_row.catch_all == row.source:
+        raise InUse(
+            f"{row.source} is the catch-all of {row.domain}; change it first",
+            details={"source": row.source},
+        )
 
     await mail.directory.delete_alias(alias_id=row.id)
     logger.info("deleted alias %s", row.source)
