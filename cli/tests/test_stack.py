@@ -26,6 +26,8 @@ from homehost.cli.servers import ensure_nats, ensure_redis
 from homehost.cli.stack import bring_down, exclusive
 from homehost.shared.bus import Bus
 from homehost.shared.runtime import discover_services
+from tests.mail_servers import free_port as mail_free_port
+from tests.mail_servers import require_mail_packages
 
 SLEEP = "/bin/sleep"
 ROOT_TARGET = MariadbTarget(
@@ -104,13 +106,16 @@ def run_homehost(
 # machine each start of Python with every service imported takes seconds.
 @pytest.mark.timeout(400)
 async def test_up_twice_then_status_then_down(
-    tmp_path: Path, free_port: int, namespace: str, bus: Bus
+    scratch: Path, free_port: int, namespace: str, bus: Bus
 ) -> None:
-    # The machine's NATS, MariaDB and Redis answer, so `up` installs and
-    # starts nothing but homehost itself; every name is the test's own, and
-    # the `bus` fixture deletes the namespace's events stream afterwards.
+    # The machine's NATS, MariaDB and Redis answer, so `up` starts only
+    # Dovecot, Postfix and homehost itself; every name and port is the
+    # test's own, and the `bus` fixture deletes the namespace's events
+    # stream afterwards. The state lives where Dovecot's vmail user may
+    # enter (pytest's tmp_path is private).
+    require_mail_packages()
     label = uuid.uuid4().hex[:8]
-    state = StateLayout(tmp_path / "state")
+    state = StateLayout(scratch / "state")
     environment = {
         name: value
         for name, value in os.environ.items()
@@ -125,6 +130,16 @@ async def test_up_twice_then_status_then_down(
         ),
         HOMEHOST_MARIADB_HOST=ROOT_TARGET.host,
         HOMEHOST_MARIADB_PORT=str(ROOT_TARGET.port),
+        # Secrets that services refuse to start without; no request here
+        # reaches Cloudflare or comes from the Email Worker.
+        HOMEHOST_DNS_CLOUDFLARE_API_TOKEN="test-token-never-sent",
+        HOMEHOST_INGEST_WORKER_SECRET="test-worker-secret-never-used",
+        HOMEHOST_MAIL_DATABASE_USER=f"hh_test_{label}_mailro",
+        HOMEHOST_MAIL_IMAP_PORT=str(mail_free_port()),
+        HOMEHOST_MAIL_POP3_PORT=str(mail_free_port()),
+        HOMEHOST_MAIL_LMTP_PORT=str(mail_free_port()),
+        HOMEHOST_MAIL_SUBMISSION_PORT=str(mail_free_port()),
+        HOMEHOST_MAIL_SMTPS_PORT=str(mail_free_port()),
     )
     if ROOT_TARGET.root_password:
         environment["HOMEHOST_MARIADB_ROOT_PASSWORD"] = ROOT_TARGET.root_password
@@ -138,14 +153,18 @@ async def test_up_twice_then_status_then_down(
         assert first.returncode == 0, first.stdout + first.stderr
         assert f"portal:    http://127.0.0.1:{free_port}/" in first.stdout
         record = read_started(state.started_file)
-        assert list(record.processes) == ["homehost"]
+        assert list(record.processes) == ["dovecot", "postfix", "homehost"]
         homehost = record.processes["homehost"]
+        dovecot, postfix = record.processes["dovecot"], record.processes["postfix"]
         passwords = {path.name: path.read_text() for path in state.secrets.iterdir()}
-        assert len(passwords) == len(accounts)
+        # One per service's database, and the mail servers' read-only user.
+        assert len(passwords) == len(accounts) + 1
 
         second = run_homehost("up", "--timeout", "90", env=environment)
         assert second.returncode == 0, second.stdout + second.stderr
         assert f"homehost: already running (pid {homehost.pid})" in second.stdout
+        assert f"Dovecot: already running (pid {dovecot.pid})" in second.stdout
+        assert f"Postfix: already running (pid {postfix.pid})" in second.stdout
         assert "created or updated" not in second.stdout
         assert "wrote" not in second.stdout
         assert read_started(state.started_file) == record
@@ -164,8 +183,12 @@ async def test_up_twice_then_status_then_down(
 
         down = run_homehost("down", env=environment)
         assert down.returncode == 0, down.stdout + down.stderr
-        assert down.stdout.splitlines() == [f"stopped homehost (pid {homehost.pid})"]
-        assert not is_running(homehost)
+        assert down.stdout.splitlines() == [
+            f"stopped homehost (pid {homehost.pid})",
+            f"stopped postfix (pid {postfix.pid})",
+            f"stopped dovecot (pid {dovecot.pid})",
+        ]
+        assert not any(is_running(p) for p in (homehost, postfix, dovecot))
         again = run_homehost("down", env=environment)
         assert again.stdout.splitlines() == [
             "nothing to stop: `homehost up` started nothing that still runs"
@@ -173,7 +196,10 @@ async def test_up_twice_then_status_then_down(
     finally:
         for process in read_started(state.started_file).processes.values():
             stop_process(process)
-        await drop_accounts([f"hh_test_{label}_{a.service}" for a in accounts])
+        await drop_accounts(
+            [f"hh_test_{label}_{a.service}" for a in accounts]
+            + [f"hh_test_{label}_mailro"]
+        )
 
 
 def environment_without_homehost(environment: dict[str, str]) -> dict[str, str]:

@@ -18,6 +18,9 @@ import aiomysql
 import httpx
 import pytest
 
+from homehost.dns.service import definition as dns_definition
+from homehost.dns.settings import DnsSettings
+from homehost.dns.testing import FakeCloudflare
 from homehost.gateway import admins
 from homehost.gateway.schemas import AdminPublic
 from homehost.gateway.scopes import Role
@@ -144,3 +147,54 @@ async def gateway(start_gateway: StartGateway) -> Gateway:
     running = await start_gateway()
     await running.add_admin("alice")
     return running
+
+
+@dataclass
+class DnsService:
+    """A running dns service: its fake Cloudflare, zone and API token there."""
+
+    cloudflare: FakeCloudflare
+    zone: str = "example.test"
+    cloudflare_token: str = "cloudflare-token-for-tests-0123"
+
+
+@pytest.fixture
+async def dns_service(
+    namespace: str, service_environment: dict[str, str]
+) -> AsyncIterator[DnsService]:
+    """The real dns service on the test's bus, against a fake Cloudflare.
+
+    The fake holds one zone and accepts the service's token with every
+    permission; a test narrows it with `cloudflare.add_token`.
+    """
+    running = DnsService(cloudflare=FakeCloudflare())
+    fake = running.cloudflare
+    fake.add_token(running.cloudflare_token)
+    fake.add_zone(running.zone)
+    await fake.start()
+    settings = DnsSettings(
+        environment="development",
+        bus_namespace=namespace,
+        cloudflare_api_token=running.cloudflare_token,
+        cloudflare_base_url=fake.base_url,
+        account_id=fake.account_id,
+        tunnel_id=fake.tunnel_id,
+        rate_limit_max_wait=2.0,
+    )
+    stop = asyncio.Event()
+    ready: asyncio.Future[ServiceContext] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(
+        run_service(
+            dns_definition, settings=settings, stop=stop, on_ready=ready.set_result
+        )
+    )
+    try:
+        await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()
+        yield running
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 30)
+        await fake.stop()

@@ -18,8 +18,7 @@ from schemathesis.checks import (
 )
 
 if TYPE_CHECKING:
-    from conftest import Gateway
-
+    from conftest import DnsService, Gateway
     from tests.mail_servers import StartService
 
 # An open event stream never ends: it has its own tests.
@@ -63,10 +62,11 @@ def _fuzz(url: str, token: str) -> list[str]:
 
 
 async def test_the_api_keeps_its_own_contract(
-    gateway: Gateway, start_mail_service: StartService
+    gateway: Gateway, start_mail_service: StartService, dns_service: DnsService
 ) -> None:
-    # The mail routes ask the mailbox service; the token cannot change mail,
-    # so the service only reads (and needs no Dovecot for that).
+    # The mail and DNS routes ask their services; the token cannot change
+    # mail or DNS, so the services only read (the mailbox service needs no
+    # Dovecot for that, the dns service talks to a fake Cloudflare).
     await start_mail_service(require_dovecot=False)
     token = await gateway.token_for("alice", ["read", "write:admin"])
     # Generated paths say /api/tokens/1 often; moving the token out of reach
@@ -75,4 +75,4 @@ async def test_the_api_keeps_its_own_contract(
 
     checked = await asyncio.to_thread(_fuzz, gateway.url, token)
 
-    assert len(checked) == 39
+    assert len(checked) == 50

@@ -86,3 +86,6 @@ async def test_every_corpus_message_arrives_unchanged_after_our_headers(
         else:
             pytest.fail("a stored message matches no original byte for byte")
     assert len(matched) == len(stored)
+    print(
+        f"corpus: {len(stored)} stored ({len(junk)} in Junk), {len(rejected)} refused"
+    )

@@ -14,7 +14,14 @@ from homehost.mail_ingest.signing import (
     signed_headers,
 )
 
-from .conftest import CASES, SECRET, Ingest, crlf, read_mailbox, shared_input, split_stored
+from .conftest import (
+    CASES,
+    SECRET,
+    Ingest,
+    read_mailbox,
+    shared_input,
+    split_stored,
+)
 
 EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 GTUBE = b"XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
@@ -28,7 +35,9 @@ def message(body: bytes = b"Hello there.\r\n", *, subject: str = "Hello") -> byt
         b"To: Alice <alice@example.test>\r\n"
         b"Subject: " + subject.encode() + b"\r\n"
         b"Date: Mon, 01 Jan 2024 10:00:00 +0000\r\n"
-        b"Message-ID: <m-" + subject.encode().replace(b" ", b"-") + b"@elsewhere.test>\r\n"
+        b"Message-ID: <m-"
+        + subject.encode().replace(b" ", b"-")
+        + b"@elsewhere.test>\r\n"
         b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body
     )
 
@@ -47,9 +56,9 @@ async def test_message_lands_in_the_inbox_with_our_headers_first(
     answer = response.json()
     assert answer["state"] == "delivered"
     assert answer["verdict"] == "clean"
-    assert [(r["recipient"], r["result"], r["mailboxes"]) for r in answer["recipients"]] == [
-        ("alice@example.test", "delivered", ["alice@example.test"])
-    ]
+    assert [
+        (r["recipient"], r["result"], r["mailboxes"]) for r in answer["recipients"]
+    ] == [("alice@example.test", "delivered", ["alice@example.test"])]
     (stored,) = await read_mailbox(ingest, alice)
     dovecot_part, ours = split_stored(stored, raw)
     assert dovecot_part.startswith(b"Return-Path: <sender@elsewhere.test>\r\n")
@@ -72,9 +81,9 @@ async def test_message_lands_in_the_inbox_with_our_headers_first(
     assert state.status_code == 200
     record = state.json()
     assert record["state"] == "delivered"
-    assert [(d["mailbox"], d["state"], d["attempts"]) for d in record["deliveries"]] == [
-        ("alice@example.test", "delivered", 1)
-    ]
+    assert [
+        (d["mailbox"], d["state"], d["attempts"]) for d in record["deliveries"]
+    ] == [("alice@example.test", "delivered", 1)]
 
 
 async def test_spam_goes_to_junk_and_gtube_is_refused(ingest: Ingest) -> None:
@@ -114,7 +123,7 @@ async def test_virus_is_refused_and_never_stored(ingest: Ingest) -> None:
         b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
         b"--b\r\nContent-Type: text/plain\r\n\r\nsee\r\n--b\r\n"
         b"Content-Type: application/octet-stream\r\n"
-        b"Content-Disposition: attachment; filename=\"e.txt\"\r\n\r\n"
+        b'Content-Disposition: attachment; filename="e.txt"\r\n\r\n'
         + EICAR
         + b"\r\n--b--\r\n"
     )
@@ -145,7 +154,9 @@ async def test_unknown_recipients_are_refused_each_at_once(ingest: Ingest) -> No
     )
 
     assert some.status_code == 200
-    assert [(r["recipient"], r["result"], r["reply"][:9]) for r in some.json()["recipients"]] == [
+    assert [
+        (r["recipient"], r["result"], r["reply"][:9]) for r in some.json()["recipients"]
+    ] == [
         ("nobody@example.test", "refused", "550 5.1.1"),
         (alice, "delivered", "250 2.0.0"),
     ]
@@ -196,7 +207,10 @@ async def test_c08_one_reply_per_recipient_and_a_full_mailbox(ingest: Ingest) ->
     )
 
     assert response.status_code == 200, response.text
-    results = {r["recipient"]: (r["result"], r["reply"][:9]) for r in response.json()["recipients"]}
+    results = {
+        r["recipient"]: (r["result"], r["reply"][:9])
+        for r in response.json()["recipients"]
+    }
     assert results == {
         a: ("delivered", "250 2.0.0"),
         full: ("failed", "552 5.2.2"),
@@ -265,15 +279,21 @@ async def test_c04_c06_original_bytes_are_never_rewritten(
 async def test_c11_mime_bombs_are_delivered_raw_with_a_note(ingest: Ingest) -> None:
     rcpt = await ingest.mailbox("rcpt@example.test")
     head = b"From: s@example.test\r\nTo: rcpt@example.test\r\nSubject: bomb\r\nMIME-Version: 1.0\r\n"
-    deep = head + b"".join(
-        b'Content-Type: multipart/mixed; boundary="d%d"\r\n\r\n--d%d\r\n' % (i, i)
-        for i in range(3000)
-    ) + b"Content-Type: text/plain\r\n\r\nx\r\n" + b"".join(
-        b"--d%d--\r\n" % i for i in reversed(range(3000))
+    deep = (
+        head
+        + b"".join(
+            b'Content-Type: multipart/mixed; boundary="d%d"\r\n\r\n--d%d\r\n' % (i, i)
+            for i in range(3000)
+        )
+        + b"Content-Type: text/plain\r\n\r\nx\r\n"
+        + b"".join(b"--d%d--\r\n" % i for i in reversed(range(3000)))
     )
-    wide = head + b'Content-Type: multipart/mixed; boundary="a"\r\n\r\n' + (
-        b"--a\r\nx:y\r\n\r\n\r\n" * 200_000
-    ) + b"--a--\r\n"
+    wide = (
+        head
+        + b'Content-Type: multipart/mixed; boundary="a"\r\n\r\n'
+        + (b"--a\r\nx:y\r\n\r\n\r\n" * 200_000)
+        + b"--a--\r\n"
+    )
 
     started = time.monotonic()
     answers = await asyncio.gather(
@@ -285,9 +305,9 @@ async def test_c11_mime_bombs_are_delivered_raw_with_a_note(ingest: Ingest) -> N
     assert time.monotonic() - started < 60
     stored = await read_mailbox(ingest, rcpt)
     notes = sorted(
-        split_stored(s, deep if len(s) < len(wide) else wide)[1].split(
-            b"X-Homehost-Mime: "
-        )[1].split(b"\r\n")[0]
+        split_stored(s, deep if len(s) < len(wide) else wide)[1]
+        .split(b"X-Homehost-Mime: ")[1]
+        .split(b"\r\n")[0]
         for s in stored
     )
     assert notes == [
@@ -335,7 +355,9 @@ async def test_c10_limit_first_then_scanners_see_everything(ingest: Ingest) -> N
     assert len(near_limit) < 25 * mib < len(over_limit)
 
     infected = await ingest.post(near_limit, sender="s@example.test", recipients=[rcpt])
-    too_large = await ingest.post(over_limit, sender="s@example.test", recipients=[rcpt])
+    too_large = await ingest.post(
+        over_limit, sender="s@example.test", recipients=[rcpt]
+    )
 
     assert infected.status_code == 422
     assert infected.json()["verdict"] == "virus"
@@ -361,7 +383,10 @@ async def test_scanners_down_deliver_marked_not_scanned(start_ingest) -> None:  
     assert response.json()["verdict"] == "not_scanned"
     (stored,) = await read_mailbox(ingest, rcpt)
     _, ours = split_stored(stored, raw)
-    assert b"X-Homehost-Scan: not scanned (clamd: unreachable; rspamd: unreachable)\r\n" in ours
+    assert (
+        b"X-Homehost-Scan: not scanned (clamd: unreachable; rspamd: unreachable)\r\n"
+        in ours
+    )
     assert b"X-Spam-" not in ours
     assert b"X-Virus-Scanned" not in ours
     (received,) = await ingest.wait_for_events("mail.received", 1)
@@ -429,7 +454,9 @@ async def test_bad_signature_is_answered_before_the_body_is_read(
         body=b"x",
         envelope=Envelope(sender="s@example.test", recipients=("a@example.test",)),
     )
-    reader, writer = await asyncio.open_connection("127.0.0.1", ingest.context.http_port)
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", ingest.context.http_port
+    )
     head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     writer.write(
         f"POST /v1/inbound HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n"
@@ -454,7 +481,9 @@ async def test_a_client_that_goes_away_halfway_leaves_nothing(ingest: Ingest) ->
         body=raw,
         envelope=Envelope(sender="s@example.test", recipients=(rcpt,)),
     )
-    reader, writer = await asyncio.open_connection("127.0.0.1", ingest.context.http_port)
+    _reader, writer = await asyncio.open_connection(
+        "127.0.0.1", ingest.context.http_port
+    )
     head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     writer.write(
         f"POST /v1/inbound HTTP/1.1\r\nHost: x\r\nContent-Length: {len(raw)}\r\n"

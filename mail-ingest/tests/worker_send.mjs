@@ -6,8 +6,12 @@ import { forward } from "../../deploy/cloudflare/email-worker/src/index.js";
 
 const jobs = JSON.parse(readFileSync(0, "utf8"));
 const env = { INGEST_URL: process.env.INGEST_URL, INGEST_SECRET: process.env.INGEST_SECRET };
-const outcomes = [];
-for (const job of jobs) {
+const outcomes = new Array(jobs.length);
+const CONCURRENCY = Number(process.env.WORKER_CONCURRENCY ?? 8);
+let next = 0;
+
+async function sendOne(index) {
+  const job = jobs[index];
   const bytes = readFileSync(job.file);
   const message = {
     from: job.from,
@@ -26,9 +30,17 @@ for (const job of jobs) {
   };
   try {
     const outcome = await forward(message, env);
-    outcomes.push({ file: job.file, outcome, rejected: message.rejected });
+    outcomes[index] = { file: job.file, outcome, rejected: message.rejected };
   } catch (error) {
-    outcomes.push({ file: job.file, outcome: "thrown", error: error.message });
+    outcomes[index] = { file: job.file, outcome: "thrown", error: error.message };
   }
 }
+
+async function lane() {
+  while (next < jobs.length) {
+    await sendOne(next++);
+  }
+}
+
+await Promise.all(Array.from({ length: CONCURRENCY }, lane));
 process.stdout.write(JSON.stringify(outcomes));

@@ -22,6 +22,12 @@ from homehost.shared.settings import (
 PRODUCTION_PASSWORD = "Vq3-lemon-harbour-81"
 
 
+class PlainSettings(ServiceSettings):
+    """A service without secrets."""
+
+    model_config = SettingsConfigDict(env_prefix="HOMEHOST_PLAINTEST_")
+
+
 class TokenSettings(ServiceSettings):
     """A service with an optional secret, as a Cloudflare token would be."""
 
@@ -71,7 +77,7 @@ def test_variable_names_follow_the_prefix_of_each_field() -> None:
 
 
 def test_defaults_without_any_variable() -> None:
-    settings = DnsSettings()
+    settings = PlainSettings()
 
     assert settings.environment == "production"
     assert settings.nats_url == "nats://127.0.0.1:4222"
@@ -224,10 +230,10 @@ def test_load_settings_names_each_variable_and_never_a_value(
 
 
 def test_load_settings_of_valid_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOMEHOST_DNS_LOG_LEVEL", "ignored")
+    monkeypatch.setenv("HOMEHOST_PLAINTEST_LOG_LEVEL", "ignored")
     monkeypatch.setenv("HOMEHOST_LOG_LEVEL", "DEBUG")
 
-    settings = load_settings(DnsSettings)
+    settings = load_settings(PlainSettings)
 
-    assert isinstance(settings, DnsSettings)
+    assert isinstance(settings, PlainSettings)
     assert settings.log_level == "DEBUG"

@@ -634,6 +634,203 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dns/zones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dns.Zones List
+         * @description Return every zone the Cloudflare API token can see.
+         */
+        get: operations["dns_zones_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dns/zones/{zone}/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dns.Records List
+         * @description Return every record of a zone, each marked if homehost owns it.
+         */
+        get: operations["dns_records_list"];
+        put?: never;
+        /**
+         * Dns.Records Create
+         * @description Add one record, checked against the zone as it is.
+         */
+        post: operations["dns_records_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dns/zones/{zone}/records/{record_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Dns.Records Update
+         * @description Replace one record with a new version of it; unchanged means no call.
+         */
+        put: operations["dns_records_update"];
+        post?: never;
+        /**
+         * Dns.Records Delete
+         * @description Delete one record; one homehost does not own is refused (409) without force.
+         */
+        delete: operations["dns_records_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dns/zones/{zone}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dns.Plan
+         * @description Show what applying a desired record set would change; changes nothing.
+         */
+        post: operations["dns_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dns/zones/{zone}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dns.Apply
+         * @description Apply a desired record set in all-or-nothing batches.
+         *
+         *     With the fingerprint of the previewed plan, a zone that changed since
+         *     is refused (409, with the new fingerprint); past the safety cap the
+         *     apply needs `force`.
+         */
+        post: operations["dns_apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dns/zones/{zone}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dns.Zones Export
+         * @description Download a zone as a YAML or BIND file.
+         */
+        get: operations["dns_zones_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dns/zones/{zone}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dns.Zones Import
+         * @description Preview a YAML or BIND zone file as a plan, or with `apply`, apply it.
+         *
+         *     A preview needs `read`; applying needs `write:dns`.
+         */
+        post: operations["dns_zones_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dns/zones/{zone}/edge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dns.Edge Get
+         * @description Return the zone's edge settings and each hostname's certificate status.
+         *
+         *     What the Cloudflare API token may not read or change is marked so, with
+         *     the missing permission named.
+         */
+        get: operations["dns_edge_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dns/zones/{zone}/edge/{setting}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Dns.Edge Set
+         * @description Change one edge setting; 403 names the permission the API token lacks.
+         */
+        put: operations["dns_edge_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -752,6 +949,19 @@ export interface components {
             updated_at: string;
         };
         /**
+         * ApplyResult
+         * @description What was applied, in how many batch calls.
+         */
+        ApplyResult: {
+            plan: components["schemas"]["Plan"];
+            /** Applied */
+            applied: boolean;
+            /** Batches */
+            batches: number;
+            /** Rate Limit Waits */
+            rate_limit_waits: number;
+        };
+        /**
          * AuditEntry
          * @description One recorded state-changing request.
          */
@@ -805,6 +1015,20 @@ export interface components {
             page_size: number;
         };
         /**
+         * CertificateStatus
+         * @description The edge certificate of one hostname.
+         */
+        CertificateStatus: {
+            /** Hostname */
+            hostname: string;
+            /** Status */
+            status: string;
+            /** Validation Method */
+            validation_method?: string | null;
+            /** Certificate Authority */
+            certificate_authority?: string | null;
+        };
+        /**
          * ClientSetup
          * @description Everything a person types into Thunderbird or an iPhone, on one card.
          */
@@ -848,6 +1072,59 @@ export interface components {
             detail: string;
             /** Latency Ms */
             latency_ms?: number | null;
+        };
+        /**
+         * DesiredApply
+         * @description Apply a desired record set; `fingerprint` pins the plan that was previewed.
+         */
+        DesiredApply: {
+            /** Records */
+            records: components["schemas"]["RecordSpec"][];
+            /**
+             * Scope
+             * @default names
+             * @enum {string}
+             */
+            scope: "zone" | "names";
+            /**
+             * Delete Unowned
+             * @default false
+             */
+            delete_unowned: boolean;
+            /**
+             * Force
+             * @description Apply even past the safety cap of the zone.
+             * @default false
+             */
+            force: boolean;
+            /**
+             * Fingerprint
+             * @description The previewed plan's fingerprint; refused (409) if it changed.
+             */
+            fingerprint?: string | null;
+        };
+        /**
+         * DesiredRecords
+         * @description A desired record set for the zone the path names.
+         *
+         *     `scope="zone"` says the set is the whole zone: records outside it are
+         *     deleted (homehost's own only, unless `delete_unowned`). `scope="names"`
+         *     touches only the names and types the set mentions.
+         */
+        DesiredRecords: {
+            /** Records */
+            records: components["schemas"]["RecordSpec"][];
+            /**
+             * Scope
+             * @default names
+             * @enum {string}
+             */
+            scope: "zone" | "names";
+            /**
+             * Delete Unowned
+             * @default false
+             */
+            delete_unowned: boolean;
         };
         /**
          * DkimKeyPublic
@@ -998,6 +1275,51 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /**
+         * EdgeSecurity
+         * @description A zone's edge settings and certificates.
+         */
+        EdgeSecurity: {
+            /** Zone */
+            zone: string;
+            /** Settings */
+            settings: components["schemas"]["EdgeSetting"][];
+            /** Certificates */
+            certificates: components["schemas"]["CertificateStatus"][];
+            /** Certificates Readable */
+            certificates_readable: boolean;
+            /** Certificates Missing Permission */
+            certificates_missing_permission?: string | null;
+        };
+        /**
+         * EdgeSetting
+         * @description One zone setting at Cloudflare's edge, and whether homehost may change it.
+         */
+        EdgeSetting: {
+            /**
+             * Id
+             * @enum {string}
+             */
+            id: "ssl" | "always_use_https" | "min_tls_version" | "security_level" | "waf";
+            /** Value */
+            value: string | null;
+            /** Allowed Values */
+            allowed_values: string[];
+            /** Readable */
+            readable: boolean;
+            /** Writable */
+            writable: boolean;
+            /** Missing Permission */
+            missing_permission?: string | null;
+        };
+        /**
+         * EdgeSettingValue
+         * @description The new value of one edge setting.
+         */
+        EdgeSettingValue: {
+            /** Value */
+            value: string;
         };
         /**
          * ErrorPayload
@@ -1277,6 +1599,178 @@ export interface components {
             generated_password?: string | null;
         };
         /**
+         * Plan
+         * @description What applying a desired record set would do, shown before it happens.
+         */
+        Plan: {
+            /** Zone */
+            zone: string;
+            /** Zone Id */
+            zone_id: string;
+            /** Existing */
+            existing: number;
+            /** Changes */
+            changes: components["schemas"]["RecordChange"][];
+            summary: components["schemas"]["PlanSummary"];
+            /** Warnings */
+            warnings: string[];
+            /** Fingerprint */
+            fingerprint: string;
+            /** Exceeds Safety Cap */
+            exceeds_safety_cap: boolean;
+        };
+        /**
+         * PlanSummary
+         * @description How many records each action touches.
+         */
+        PlanSummary: {
+            /**
+             * Create
+             * @default 0
+             */
+            create: number;
+            /**
+             * Update
+             * @default 0
+             */
+            update: number;
+            /**
+             * Delete
+             * @default 0
+             */
+            delete: number;
+            /**
+             * Unchanged
+             * @default 0
+             */
+            unchanged: number;
+            /**
+             * Kept
+             * @default 0
+             */
+            kept: number;
+        };
+        /**
+         * RecordChange
+         * @description One line of a plan.
+         */
+        RecordChange: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "create" | "update" | "delete" | "unchanged" | "kept";
+            /** Type */
+            type: string;
+            /** Name */
+            name: string;
+            before?: components["schemas"]["RecordPublic"] | null;
+            after?: components["schemas"]["RecordSpec"] | null;
+            /** Changed Fields */
+            changed_fields?: string[];
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+        };
+        /**
+         * RecordDeleted
+         * @description The record that was deleted.
+         */
+        RecordDeleted: {
+            /** Zone */
+            zone: string;
+            record: components["schemas"]["RecordPublic"];
+        };
+        /**
+         * RecordList
+         * @description Every record of a zone.
+         */
+        RecordList: {
+            /** Zone */
+            zone: string;
+            /** Records */
+            records: components["schemas"]["RecordPublic"][];
+        };
+        /**
+         * RecordPublic
+         * @description A record as Cloudflare holds it.
+         */
+        RecordPublic: {
+            /** Id */
+            id: string;
+            /** Type */
+            type: string;
+            /** Name */
+            name: string;
+            /** Content */
+            content: string;
+            /** Ttl */
+            ttl: number;
+            /** Proxied */
+            proxied: boolean;
+            /** Priority */
+            priority?: number | null;
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+            /** Tags */
+            tags?: string[];
+            /**
+             * Owned
+             * @description Marked as homehost's (by comment or tag).
+             */
+            owned: boolean;
+        };
+        /**
+         * RecordSpec
+         * @description A record as someone wants it to be.
+         *
+         *     SRV content is `weight port target` with the priority apart, and CAA
+         *     content is `flags tag "value"`, as Cloudflare shows them. A TXT value
+         *     may be given raw or as quoted strings (`"a" "b"`): both mean the same.
+         */
+        RecordSpec: {
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "A" | "AAAA" | "CNAME" | "MX" | "TXT" | "SRV" | "CAA";
+            /** Name */
+            name: string;
+            /** Content */
+            content: string;
+            /**
+             * Ttl
+             * @default 1
+             */
+            ttl: number;
+            /**
+             * Proxied
+             * @default false
+             */
+            proxied: boolean;
+            /** Priority */
+            priority?: number | null;
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+            /** Tags */
+            tags?: string[];
+        };
+        /**
+         * RecordWrite
+         * @description One record as it should be: a new one, or the new version of one.
+         */
+        RecordWrite: {
+            record: components["schemas"]["RecordSpec"];
+        };
+        /**
          * RecoveryCodes
          * @description Single-use codes that replace the TOTP app once each; shown once.
          */
@@ -1438,6 +1932,69 @@ export interface components {
              * @description A 6-digit TOTP code or an unused recovery code.
              */
             code: string;
+        };
+        /**
+         * ZoneImport
+         * @description A YAML or BIND zone file to preview, or with `apply`, to apply.
+         */
+        ZoneImport: {
+            /**
+             * Format
+             * @default yaml
+             * @enum {string}
+             */
+            format: "yaml" | "bind";
+            /** Text */
+            text: string;
+            /**
+             * Scope
+             * @default names
+             * @enum {string}
+             */
+            scope: "zone" | "names";
+            /**
+             * Delete Unowned
+             * @default false
+             */
+            delete_unowned: boolean;
+            /**
+             * Apply
+             * @description Apply the plan (needs write:dns); else preview.
+             * @default false
+             */
+            apply: boolean;
+            /**
+             * Force
+             * @default false
+             */
+            force: boolean;
+            /** Fingerprint */
+            fingerprint?: string | null;
+        };
+        /**
+         * ZoneList
+         * @description Every zone the token can see.
+         */
+        ZoneList: {
+            /** Zones */
+            zones: components["schemas"]["ZonePublic"][];
+        };
+        /**
+         * ZonePublic
+         * @description A zone the token can see.
+         */
+        ZonePublic: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+            /**
+             * Plan
+             * @default
+             */
+            plan: string;
         };
     };
     responses: never;
@@ -4469,6 +5026,1044 @@ export interface operations {
                 };
             };
             /** @description The mailbox service did not answer. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    dns_zones_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZoneList"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service, or Cloudflare, is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service did not answer in time; a change may still complete, so read the zone again before retrying. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    dns_records_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The zone's name. */
+                zone: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordList"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description No such thing. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service, or Cloudflare, is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service did not answer in time; a change may still complete, so read the zone again before retrying. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    dns_records_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The zone's name. */
+                zone: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordPublic"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description No such thing. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Contradicts the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service, or Cloudflare, is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service did not answer in time; a change may still complete, so read the zone again before retrying. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    dns_records_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The zone's name. */
+                zone: string;
+                /** @description Cloudflare's record id. */
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordPublic"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description No such thing. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Contradicts the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service, or Cloudflare, is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service did not answer in time; a change may still complete, so read the zone again before retrying. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    dns_records_delete: {
+        parameters: {
+            query?: {
+                /** @description Delete even a record homehost does not own. */
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The zone's name. */
+                zone: string;
+                /** @description Cloudflare's record id. */
+                record_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordDeleted"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description No such thing. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Contradicts the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service, or Cloudflare, is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service did not answer in time; a change may still complete, so read the zone again before retrying. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    dns_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The zone's name. */
+                zone: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DesiredRecords"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description No such thing. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Contradicts the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service, or Cloudflare, is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service did not answer in time; a change may still complete, so read the zone again before retrying. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    dns_apply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The zone's name. */
+                zone: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DesiredApply"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplyResult"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description No such thing. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Contradicts the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service, or Cloudflare, is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service did not answer in time; a change may still complete, so read the zone again before retrying. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    dns_zones_export: {
+        parameters: {
+            query?: {
+                /** @description YAML (homehost's form) or BIND. */
+                format?: "yaml" | "bind";
+            };
+            header?: never;
+            path: {
+                /** @description The zone's name. */
+                zone: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The zone file, as a download. */
+            200: {
+                headers: {
+                    /** @description How many records the file holds. */
+                    "X-Homehost-Records"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": {
+                        zone: string;
+                        records: {
+                            type: string;
+                            name: string;
+                            content: string;
+                            ttl?: number;
+                            proxied?: boolean;
+                            priority?: number;
+                            comment?: string;
+                            tags?: string[];
+                        }[];
+                    };
+                    "text/dns": string;
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description No such thing. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service, or Cloudflare, is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service did not answer in time; a change may still complete, so read the zone again before retrying. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    dns_zones_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The zone's name. */
+                zone: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ZoneImport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplyResult"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description No such thing. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Contradicts the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service, or Cloudflare, is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service did not answer in time; a change may still complete, so read the zone again before retrying. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    dns_edge_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The zone's name. */
+                zone: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EdgeSecurity"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description No such thing. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service, or Cloudflare, is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service did not answer in time; a change may still complete, so read the zone again before retrying. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    dns_edge_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The zone's name. */
+                zone: string;
+                setting: "ssl" | "always_use_https" | "min_tls_version" | "security_level" | "waf";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EdgeSettingValue"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EdgeSetting"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description No such thing. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service, or Cloudflare, is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The dns service did not answer in time; a change may still complete, so read the zone again before retrying. */
             504: {
                 headers: {
                     [name: string]: unknown;

@@ -5,9 +5,12 @@ import { AppLayout } from "../components/layout/AppLayout";
 import { NAVIGATION } from "../lib/navigation";
 import { AuditLogPage } from "../routes/AuditLogPage";
 import { DashboardPage } from "../routes/DashboardPage";
+import { DnsPage } from "../routes/DnsPage";
 import { LoginPage } from "../routes/LoginPage";
+import { MailAccountsPage } from "../routes/MailAccountsPage";
 import { NotBuiltPage } from "../routes/NotBuiltPage";
 import { NotFoundPage } from "../routes/NotFoundPage";
+import { SecurityPage } from "../routes/SecurityPage";
 import { SettingsPage } from "../routes/SettingsPage";
 import { TotpSetupPage } from "../routes/TotpSetupPage";
 
@@ -30,6 +33,9 @@ export const router = createBrowserRouter([
           { index: true, element: <DashboardPage /> },
           { path: "audit", element: <AuditLogPage /> },
           { path: "settings", element: <SettingsPage /> },
+          { path: "mail-accounts", element: <MailAccountsPage /> },
+          { path: "dns", element: <DnsPage /> },
+          { path: "security", element: <SecurityPage /> },
           ...notBuilt,
           { path: "*", element: <NotFoundPage /> },
         ],

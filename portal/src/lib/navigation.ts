@@ -11,13 +11,13 @@ export interface NavigationItem {
 export const NAVIGATION: NavigationItem[] = [
   { path: "/", key: "dashboard", built: true },
   { path: "/mail", key: "mail", built: false },
-  { path: "/mail-accounts", key: "mailAccounts", built: false },
-  { path: "/dns", key: "dns", built: false },
+  { path: "/mail-accounts", key: "mailAccounts", built: true },
+  { path: "/dns", key: "dns", built: true },
   { path: "/containers", key: "containers", built: false },
   { path: "/sites", key: "sites", built: false },
   { path: "/databases", key: "databases", built: false },
   { path: "/backups", key: "backups", built: false },
-  { path: "/security", key: "security", built: false },
+  { path: "/security", key: "security", built: true },
   { path: "/audit", key: "audit", built: true },
   { path: "/settings", key: "settings", built: true },
 ];

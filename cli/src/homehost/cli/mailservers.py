@@ -377,7 +377,7 @@ def ensure_postfix(
     say(
         f"Postfix: started (pid {pid}); submission {config.submission_address}:"
         f"{config.submission_port} and :{config.smtps_port}, relay "
-        f"{config.relayhost}"
+        f"{config.relayhost.replace('[', '').replace(']', '')}"
     )
     return process
 
@@ -476,6 +476,11 @@ def bring_up_mail_servers(
     if mailbox is None or definition is None:
         say("mail: the mailbox service is not installed; no Dovecot or Postfix")
         return {}
+    if os.geteuid() != 0:
+        raise StackError(
+            "Dovecot and Postfix need root (maildirs belong to the vmail user): "
+            "run `./homehost up` as root, or set HOMEHOST_MAIL_SERVERS=false"
+        )
     if target.host not in LOCAL_HOSTS:
         say(f"mail: note that Dovecot and Postfix read MariaDB at {target.host}")
 

@@ -64,6 +64,11 @@ CARRIED_VARIABLES = (
     "HOMEHOST_GATEWAY_HOST",
     "HOMEHOST_GATEWAY_PORT",
 )
+# Whole families of variables kept the same way: the dns service's
+# Cloudflare settings. The API token itself is a secret and the env file
+# holds none; it is kept as the path in HOMEHOST_DNS_CLOUDFLARE_API_TOKEN_FILE.
+CARRIED_PREFIXES = ("HOMEHOST_DNS_",)
+NEVER_CARRIED = frozenset({"HOMEHOST_DNS_CLOUDFLARE_API_TOKEN"})
 
 # `down` stops the services before the servers they use, Postfix (which
 # authenticates through Dovecot) before Dovecot.
@@ -208,6 +213,9 @@ def stack_environment(
     for name in CARRIED_VARIABLES:
         if name in os.environ:
             values[name] = os.environ[name]
+    for name, value in os.environ.items():
+        if name.startswith(CARRIED_PREFIXES) and name not in NEVER_CARRIED:
+            values[name] = value
     for outcome in provisioned:
         values.update(outcome.environment())
     return values

@@ -16,6 +16,7 @@ from homehost.gateway.api import (
     admins,
     audit,
     auth,
+    dns,
     events,
     health,
     mail_accounts,
@@ -80,6 +81,7 @@ def create_app(state: GatewayState) -> FastAPI:
         settings,
         mail_accounts,
         self_service,
+        dns,
     ):
         app.include_router(area.router)
     # Last, so that it only answers what no API route does.

@@ -87,3 +87,16 @@ class GatewaySettings(DatabaseServiceSettings):
         gt=0,
         description="Seconds to wait for the mailbox service (hashing is slow).",
     )
+    dns_request_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds to wait for the dns service to read or change a record.",
+    )
+    dns_apply_timeout: float = Field(
+        default=120.0,
+        ge=60,
+        description=(
+            "Seconds to wait for a plan to be applied or a zone imported; the "
+            "dns service may wait out Cloudflare's rate limit meanwhile."
+        ),
+    )

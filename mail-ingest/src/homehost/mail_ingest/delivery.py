@@ -115,7 +115,9 @@ class Deliverer:
 
     def _start(self, claim: Claimed) -> asyncio.Task[None]:
         self._active.add(claim.message_id)
-        task = asyncio.create_task(self._guarded(claim), name=f"deliver:{claim.message_id}")
+        task = asyncio.create_task(
+            self._guarded(claim), name=f"deliver:{claim.message_id}"
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
@@ -217,11 +219,15 @@ class Deliverer:
                 state, retry_at = outcome.state, None
             elif expired:
                 state, retry_at = "failed", None
-                outcome = Outcome("failed", f"retried until it expired: {outcome.reply}")
+                outcome = Outcome(
+                    "failed", f"retried until it expired: {outcome.reply}"
+                )
             else:
                 state = "uncertain" if outcome.state == "uncertain" else "deferred"
                 retry_at = now + timedelta(
-                    seconds=self._backoff(attempts, unreachable=outcome.state != "temporary")
+                    seconds=self._backoff(
+                        attempts, unreachable=outcome.state != "temporary"
+                    )
                 )
             await self.store.settle(
                 claim.message_id,
@@ -305,4 +311,3 @@ def _outcome(reply: Reply) -> Outcome:
     if kind == "permanent":
         return Outcome("failed", str(reply))
     return Outcome("temporary", str(reply))
-

@@ -58,5 +58,3 @@ async def register(service: BusService, handlers: MessageHandlers) -> None:
     await service.add_endpoint("messages.get", handlers.get, MessageRequest)
     await service.add_endpoint("messages.retry", handlers.retry, RetryRequest)
     await service.add_endpoint("messages.hourly", handlers.hourly, HourlyRequest)
-
-

@@ -26,9 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 def _problem(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        status_code=status, content={"code": code, "message": message}
-    )
+    return JSONResponse(status_code=status, content={"code": code, "message": message})
 
 
 def signature_refusal(request: Request) -> Response | None:
@@ -81,7 +79,9 @@ def create_app(intake: Intake) -> FastAPI:
         if seen is not None:
             if seen.status_code in (200, 202) and seen.answer:
                 return Response(
-                    seen.answer, status_code=seen.status_code, media_type="application/json"
+                    seen.answer,
+                    status_code=seen.status_code,
+                    media_type="application/json",
                 )
             return _problem(401, "unauthorized", "this request was already received")
 

@@ -30,11 +30,12 @@ from homehost.mail_ingest.scanning import ScanResult, scan
 from homehost.mail_ingest.schemas import (
     DeliveryPublic,
     InboundAnswer,
+    MessageState,
 )
 from homehost.mail_ingest.settings import IngestSettings
 from homehost.mail_ingest.signing import Envelope
 from homehost.mail_ingest.spool import Spool, Spooled
-from homehost.mail_ingest.store import IngestStore, NewMessage, utc_now
+from homehost.mail_ingest.store import Claimed, IngestStore, NewMessage, utc_now
 from homehost.shared.bus import Bus
 from homehost.shared.bus.events import Event
 from homehost.shared.errors import HomehostError
@@ -128,7 +129,18 @@ class Intake:
         received_ms: float,
     ) -> Answer:
         recipients = list(dict.fromkeys(envelope.recipients))
-        resolved = await self._resolve(recipients)
+        walking = asyncio.ensure_future(
+            asyncio.to_thread(
+                mime.walk,
+                spooled.path,
+                max_depth=self.settings.max_mime_depth,
+                max_parts=self.settings.max_mime_parts,
+            )
+        )
+        try:
+            resolved = await self._resolve(recipients)
+        finally:
+            report = await walking
         reached = {r: boxes for r, boxes in resolved.items() if boxes}
         refused = [
             RecipientOutcome(
@@ -137,12 +149,6 @@ class Intake:
             for r, boxes in resolved.items()
             if not boxes
         ]
-        report = await asyncio.to_thread(
-            mime.walk,
-            spooled.path,
-            max_depth=self.settings.max_mime_depth,
-            max_parts=self.settings.max_mime_parts,
-        )
         base = NewMessage(
             id=message_id,
             received_at=received_at,
@@ -209,9 +215,7 @@ class Intake:
             mime_limit=report.limit,
         )
         pending = [
-            RecipientOutcome(
-                recipient=r, result="pending", mailboxes=boxes, reply=""
-            )
+            RecipientOutcome(recipient=r, result="pending", mailboxes=boxes, reply="")
             for r, boxes in reached.items()
         ]
         message = NewMessage(
@@ -245,7 +249,16 @@ class Intake:
         started = time.monotonic()
         self.deliverer.answering.add(message.id)
         try:
-            claim = await self.store.claimed_now(message.id, mailboxes)
+            claim = Claimed(
+                message_id=message.id,
+                envelope_from=message.envelope_from,
+                folder=message.folder,
+                added_headers=message.added_headers or b"",
+                expires_at=message.expires_at,
+                mailboxes=mailboxes,
+                attempts=dict.fromkeys(mailboxes, 0),
+                uncertain=[],
+            )
             attempt = asyncio.ensure_future(self.deliverer.deliver_now(claim))
             done, _ = await asyncio.wait(
                 {attempt}, timeout=self.settings.answer_within_seconds
@@ -263,18 +276,17 @@ class Intake:
             message.id, recipients=outcomes, timings=timings
         )
         settled = all(d.state in ("delivered", "failed") for d in deliveries.values())
-        record = await self.store.message(message.id)
-        state = record.state if record else "queued"
+        state = _message_state(list(deliveries.values()))
         await self.publish(
             MailReceived(
                 message_id=message.id,
                 envelope_from=message.envelope_from,
                 envelope_to=message.envelope_to,
                 size_bytes=message.size_bytes,
-                verdict=message.verdict,  # type: ignore[arg-type]
+                verdict=message.verdict,
                 spam_score=message.spam_score,
                 spam_action=message.spam_action,
-                folder=message.folder,  # type: ignore[arg-type]
+                folder=message.folder,
                 scan_notes=message.scan_notes,
                 recipients=outcomes,
                 timings=MailTimings(
@@ -287,8 +299,8 @@ class Intake:
         )
         answer = InboundAnswer(
             id=message.id,
-            state=state,  # type: ignore[arg-type]
-            verdict=message.verdict,  # type: ignore[arg-type]
+            state=state,
+            verdict=message.verdict,
             recipients=outcomes,
         )
         return Answer(status=200 if settled else 202, body=answer)
@@ -299,7 +311,10 @@ class Intake:
         already = {outcome.recipient for outcome in message.recipients}
         refused = list(message.recipients) + [
             RecipientOutcome(
-                recipient=recipient, result="refused", mailboxes=[], reply=f"550 {reason}"
+                recipient=recipient,
+                result="refused",
+                mailboxes=[],
+                reply=f"550 {reason}",
             )
             for recipient in message.envelope_to
             if recipient not in already
@@ -367,7 +382,9 @@ def _verdict(scanned: ScanResult) -> Verdict:
     return "clean"
 
 
-def _with_scan(message: NewMessage, scanned: ScanResult, verdict: Verdict) -> NewMessage:
+def _with_scan(
+    message: NewMessage, scanned: ScanResult, verdict: Verdict
+) -> NewMessage:
     spam = scanned.spam
     return NewMessage(
         **{
@@ -380,6 +397,15 @@ def _with_scan(message: NewMessage, scanned: ScanResult, verdict: Verdict) -> Ne
             "scan_notes": scanned.notes(),
         }
     )
+
+
+def _message_state(deliveries: list[DeliveryPublic]) -> MessageState:
+    states = {delivery.state for delivery in deliveries}
+    if not states <= {"delivered", "failed"}:
+        return "queued"
+    if states == {"delivered"}:
+        return "delivered"
+    return "partial" if "delivered" in states else "failed"
 
 
 def _rounded(value: float | None) -> float | None:
@@ -402,7 +428,7 @@ def _recipient_outcome(
         result, reply = "pending", ""
     return RecipientOutcome(
         recipient=recipient,
-        result=result,  # type: ignore[arg-type]
+        result=result,
         mailboxes=mailboxes,
         reply=reply,
     )
@@ -449,9 +475,7 @@ def added_headers(
         lines.append("X-Virus-Scanned: ClamAV; clean")
     if scanned.not_scanned:
         lines.append(
-            "X-Homehost-Scan: not scanned ("
-            + _ascii("; ".join(scanned.notes()))
-            + ")"
+            "X-Homehost-Scan: not scanned (" + _ascii("; ".join(scanned.notes())) + ")"
         )
     if mime_limit:
         lines.append(f"X-Homehost-Mime: unparsed: limit ({_ascii(mime_limit)})")

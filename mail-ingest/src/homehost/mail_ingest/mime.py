@@ -55,9 +55,7 @@ def display_text(value: object) -> str:
         else:
             # compat32 keeps undecodable bytes as surrogates: UTF-8, mostly.
             text = (
-                str(value)
-                .encode("utf-8", "surrogateescape")
-                .decode("utf-8", "replace")
+                str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             )
             if "=?" in text:
                 text = str(make_header(decode_header(text)))
@@ -137,9 +135,7 @@ def walk(path: Path, *, max_depth: int, max_parts: int) -> MimeReport:
                         else None
                     )
                     if boundary:
-                        boundaries.append(
-                            boundary.encode("ascii", "surrogateescape")
-                        )
+                        boundaries.append(boundary.encode("ascii", "surrogateescape"))
                         report.depth = max(report.depth, len(boundaries))
                         if len(boundaries) > max_depth:
                             report.limit = f"MIME nesting deeper than {max_depth}"

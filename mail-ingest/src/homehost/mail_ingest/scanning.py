@@ -41,7 +41,9 @@ class ScanResult:
 
     def notes(self) -> list[str]:
         """One line per scanner that could not scan: `clamd: too large`."""
-        return [f"{name}: {reason}" for name, reason in sorted(self.not_scanned.items())]
+        return [
+            f"{name}: {reason}" for name, reason in sorted(self.not_scanned.items())
+        ]
 
 
 async def scan(

@@ -10,9 +10,7 @@ from pydantic import BaseModel, Field
 from homehost.shared.events.ingest import RecipientOutcome, Verdict
 
 MessageState = Literal["rejected", "queued", "delivered", "partial", "failed"]
-DeliveryState = Literal[
-    "attempting", "uncertain", "deferred", "delivered", "failed"
-]
+DeliveryState = Literal["attempting", "uncertain", "deferred", "delivered", "failed"]
 FINAL_DELIVERY_STATES = frozenset({"delivered", "failed"})
 
 

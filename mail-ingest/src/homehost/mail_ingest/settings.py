@@ -14,10 +14,42 @@ MiB = 1024 * 1024
 
 # Attachment extensions refused by default: programs and scripts that run
 # on a double click, as the big mail providers refuse them.
-DEFAULT_BLOCKED_EXTENSIONS = (
-    "ade adp app bat chm cmd com cpl exe hta ins isp jar js jse lib lnk mde "
-    "msc msi msp mst pif scr sct shb sys vb vbe vbs vxd wsc wsf wsh"
-).split()
+DEFAULT_BLOCKED_EXTENSIONS = [
+    "ade",
+    "adp",
+    "app",
+    "bat",
+    "chm",
+    "cmd",
+    "com",
+    "cpl",
+    "exe",
+    "hta",
+    "ins",
+    "isp",
+    "jar",
+    "js",
+    "jse",
+    "lib",
+    "lnk",
+    "mde",
+    "msc",
+    "msi",
+    "msp",
+    "mst",
+    "pif",
+    "scr",
+    "sct",
+    "shb",
+    "sys",
+    "vb",
+    "vbe",
+    "vbs",
+    "vxd",
+    "wsc",
+    "wsf",
+    "wsh",
+]
 
 UnscannedPolicy = Literal["deliver", "defer", "reject"]
 

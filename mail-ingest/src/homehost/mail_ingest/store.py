@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiomysql
-import pymysql.err
 
 from homehost.mail_ingest.schemas import (
     FINAL_DELIVERY_STATES,
@@ -88,10 +87,12 @@ class IngestStore:
             return int(await cursor.execute(sql, arguments))
 
     async def _rows(self, sql: str, arguments: Sequence[Any] = ()) -> list[Any]:
-        async with self.pool.acquire() as connection:
-            async with connection.cursor(aiomysql.DictCursor) as cursor:
-                await cursor.execute(sql, arguments)
-                return list(await cursor.fetchall())
+        async with (
+            self.pool.acquire() as connection,
+            connection.cursor(aiomysql.DictCursor) as cursor,
+        ):
+            await cursor.execute(sql, arguments)
+            return list(await cursor.fetchall())
 
     # Signatures.
 
@@ -102,7 +103,7 @@ class IngestStore:
                 "INSERT INTO inbound_signatures (signature, seen_at) VALUES (%s, %s)",
                 (signature, utc_now()),
             )
-        except pymysql.err.IntegrityError as exc:
+        except aiomysql.IntegrityError as exc:
             if exc.args[0] != _DUPLICATE_KEY:
                 raise
             rows = await self._rows(
@@ -220,9 +221,7 @@ class IngestStore:
             (_recipients_json(recipients), json.dumps(timings), message_id),
         )
 
-    async def claim_due(
-        self, *, owner: str, lease: float, limit: int
-    ) -> list[Claimed]:
+    async def claim_due(self, *, owner: str, lease: float, limit: int) -> list[Claimed]:
         """Lease up to `limit` messages with deliveries due now."""
         now = utc_now()
         async with self.pool.acquire() as connection:
@@ -266,13 +265,15 @@ class IngestStore:
                 raise
         return await self._claimed(by_message)
 
-    async def _claimed(self, by_message: dict[str, list[dict[str, Any]]]) -> list[Claimed]:
+    async def _claimed(
+        self, by_message: dict[str, list[dict[str, Any]]]
+    ) -> list[Claimed]:
         if not by_message:
             return []
         placeholders = ", ".join(["%s"] * len(by_message))
         messages = await self._rows(
-            "SELECT id, envelope_from, folder, added_headers, expires_at "
-            f"FROM inbound_messages WHERE id IN ({placeholders})",  # noqa: S608 - placeholders only.
+            "SELECT id, envelope_from, folder, added_headers, expires_at "  # noqa: S608 - only %s placeholders go in.
+            f"FROM inbound_messages WHERE id IN ({placeholders})",
             list(by_message),
         )
         claimed = []
@@ -297,18 +298,6 @@ class IngestStore:
                 )
             )
         return claimed
-
-    async def claimed_now(self, message_id: str, mailboxes: list[str]) -> Claimed:
-        """The claim a just-recorded message holds (its first attempt)."""
-        (claim,) = await self._claimed(
-            {
-                message_id: [
-                    {"mailbox": mailbox, "state": "new", "attempts": 0}
-                    for mailbox in mailboxes
-                ]
-            }
-        )
-        return claim
 
     async def settle(
         self,
@@ -365,7 +354,7 @@ class IngestStore:
     async def message(self, message_id: str) -> MessagePublic | None:
         """One message's record, or None."""
         rows = await self._rows(
-            f"{_MESSAGE_SELECT} WHERE id = %s",  # noqa: S608 - constant text.
+            f"{_MESSAGE_SELECT} WHERE id = %s",
             (message_id,),
         )
         if not rows:
@@ -374,7 +363,8 @@ class IngestStore:
 
     async def messages(self, request: MessageListRequest) -> list[MessagePublic]:
         """Recent messages matching the filters, newest first."""
-        conditions, arguments = ["1 = 1"], []
+        conditions: list[str] = ["1 = 1"]
+        arguments: list[Any] = []
         if request.recipient:
             conditions.append("JSON_CONTAINS(envelope_to, JSON_QUOTE(%s))")
             arguments.append(request.recipient.lower())
@@ -388,7 +378,7 @@ class IngestStore:
             conditions.append("received_at < %s")
             arguments.append(request.before.astimezone(UTC).replace(tzinfo=None))
         rows = await self._rows(
-            f"{_MESSAGE_SELECT} WHERE {' AND '.join(conditions)} "  # noqa: S608 - fixed fragments.
+            f"{_MESSAGE_SELECT} WHERE {' AND '.join(conditions)} "
             "ORDER BY received_at DESC LIMIT %s",
             (*arguments, request.limit),
         )
@@ -467,7 +457,8 @@ def _message(row: dict[str, Any], deliveries: list[DeliveryPublic]) -> MessagePu
         scan_notes=json.loads(row["scan_notes"]),
         reason=row["reason"],
         recipients=[
-            RecipientOutcome.model_validate(item) for item in json.loads(row["recipients"])
+            RecipientOutcome.model_validate(item)
+            for item in json.loads(row["recipients"])
         ],
         deliveries=deliveries,
     )

@@ -237,11 +237,12 @@ async def _unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> T:
         await asyncio.wait({working, stopping}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopping.cancel()
-        if not working.done():
+        # Python 3.11 loses a cancellation that meets a `wait_for` whose
+        # work just ended (nats.connect has such one), so it is repeated.
+        while not working.done():
             working.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await working
-    if working.cancelled():
+            await asyncio.wait({working}, timeout=0.1)
+    if working.cancelled() or (stop.is_set() and working.exception() is not None):
         raise _Stopped
     return working.result()
 
@@ -253,16 +254,18 @@ async def _shut_down(
     pool: aiomysql.Pool | None,
     bus: Bus,
 ) -> None:
-    # Each step runs even when the one before failed, and a failure here
-    # is logged rather than hiding the error the service stopped with.
+    # Requests stop first (those in flight may finish), then the service's
+    # own tasks and servers, then what they used. Each step runs even when
+    # the one before failed, and a failure here is logged rather than
+    # hiding the error the service stopped with.
     steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-        ("its micro service", service.stop),
-        ("its NATS connection", bus.close),
+        ("its micro service", service.stop)
     ]
     if context is not None:
-        steps.insert(0, ("its tasks", context._close))
+        steps.append(("its tasks", context._close))
     if pool is not None:
-        steps.insert(-1, ("its MariaDB pool", lambda: _close_pool(pool)))
+        steps.append(("its MariaDB pool", lambda: _close_pool(pool)))
+    steps.append(("its NATS connection", bus.close))
     for what, step in steps:
         try:
             await step()
