@@ -21,8 +21,9 @@ from homehost.dns.settings import DnsSettings
 from homehost.dns.testing import FakeCloudflare
 from homehost.shared.bus import Bus
 from homehost.shared.bus.events import publish_event
-from homehost.shared.errors import InvalidRequest
+from homehost.shared.errors import InvalidRequest, ServiceUnavailable
 from homehost.shared.events.site import SiteCreated
+from homehost.shared.health import ServiceHealth
 from homehost.shared.runtime import ServiceContext, ServiceDefinition, run_service
 from homehost.shared.settings import ServiceSettings
 
@@ -198,3 +199,28 @@ async def test_a_new_mail_domain_gets_its_records_without_a_click(
     again = await bus.request("api.dns.mail.apply", {"domain": ZONE}, ApplyResult)
     assert again.applied is False
     assert len(fake.changing_calls()) == changing
+
+
+async def test_without_a_token_the_service_runs_and_says_cloudflare_is_unset(
+    start: Start, bus: Bus, namespace: str, fake: FakeCloudflare
+) -> None:
+    settings = DnsSettings(bus_namespace=namespace, cloudflare_base_url=fake.base_url)
+    assert settings.cloudflare_api_token is None
+    await start(dns_definition, settings)
+
+    health = await bus.request("api.dns.health", {}, ServiceHealth)
+    assert health.status == "degraded"
+    dependencies = {d.name: (d.ok, d.detail) for d in health.dependencies}
+    assert dependencies == {
+        "jetstream": (True, ""),
+        "cloudflare": (
+            False,
+            "not configured: set HOMEHOST_DNS_CLOUDFLARE_API_TOKEN(_FILE)",
+        ),
+    }
+    with pytest.raises(ServiceUnavailable) as refused:
+        await bus.request("api.dns.zones.list", {}, ZoneList)
+    assert refused.value.message == (
+        "not configured: set HOMEHOST_DNS_CLOUDFLARE_API_TOKEN(_FILE)"
+    )
+    assert fake.calls == []

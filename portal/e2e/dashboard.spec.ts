@@ -49,10 +49,10 @@ test("a live event appears in the activity feed", async ({ page, baseURL }) => {
 
 test("an area that is not built yet says so", async ({ page }) => {
   await logInAsOwner(page);
-  await page.getByRole("link", { name: "DNS" }).click();
-  await expect(page).toHaveURL(/\/dns$/);
+  await page.getByRole("link", { name: "Containers" }).click();
+  await expect(page).toHaveURL(/\/containers$/);
   await expect(page.getByTestId("not-built")).toHaveText(
-    "DNS is not built yet. This page will hold its tools once that part of homehost is done.",
+    "Containers is not built yet. This page will hold its tools once that part of homehost is done.",
   );
 });
 

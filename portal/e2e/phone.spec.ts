@@ -21,3 +21,18 @@ test("on a phone the navigation folds into a menu and the audit log becomes card
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(width).toBeLessThanOrEqual(390);
 });
+
+test("on a phone the mail accounts, DNS and security pages fit the screen", async ({ page }) => {
+  await logInAsOwner(page);
+  for (const [path, heading, ready] of [
+    ["/mail-accounts", "Mail accounts", "add-domain"],
+    ["/dns", "DNS", "zone-file"],
+    ["/security", "Security", "edge-settings"],
+  ] as const) {
+    await page.goto(path);
+    await expect(page.getByRole("heading", { name: heading, level: 1 })).toBeVisible();
+    await expect(page.getByTestId(ready)).toBeVisible();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width, path).toBeLessThanOrEqual(390);
+  }
+});

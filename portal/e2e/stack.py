@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -32,6 +33,7 @@ import aiomysql
 import httpx
 import nats.js.errors
 
+from homehost.dns.testing.fake_cloudflare import FakeCloudflare
 from homehost.shared.bus import connect_bus
 from homehost.shared.runtime import discover_services
 from homehost.shared.settings import DatabaseServiceSettings
@@ -51,6 +53,8 @@ HOMEHOST_COMMAND = str(Path(sys.executable).with_name("homehost"))
 ADMIN_USERNAME = "owner"
 # Secrets without which a service refuses to start, even in development.
 REQUIRED_SECRETS = ("HOMEHOST_INGEST_WORKER_SECRET",)
+# The zones the fake Cloudflare holds for the DNS and mail tests.
+CLOUDFLARE_ZONES = ("example.com", "mail-e2e.example")
 # How long the services get to report healthy, and to stop.
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 20.0
@@ -131,8 +135,57 @@ def private_service_settings() -> dict[str, str]:
     return values
 
 
+class CloudflareThread:
+    """The fake Cloudflare API, served from a thread of its own.
+
+    dns-service talks to it as it would to Cloudflare: the stack points
+    `HOMEHOST_DNS_CLOUDFLARE_BASE_URL` at it with a token it accepts.
+    """
+
+    def __init__(self) -> None:
+        self.fake = FakeCloudflare()
+        self.token = secrets.token_urlsafe(24)
+        self.fake.add_token(self.token)
+        for zone in CLOUDFLARE_ZONES:
+            self.fake.add_zone(zone)
+        self.base_url = ""
+        self._loop = asyncio.new_event_loop()
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self.base_url = self._loop.run_until_complete(self.fake.start())
+        self._started.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(self.fake.stop())
+        self._loop.close()
+
+    def start(self) -> str:
+        """Serve the fake; return its v4 base URL."""
+        self._thread.start()
+        if not self._started.wait(START_TIMEOUT_SECONDS):
+            raise RuntimeError("the fake Cloudflare did not start")
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread."""
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(STOP_TIMEOUT_SECONDS)
+
+    def environment(self) -> dict[str, str]:
+        """dns-service's settings that point it at the fake."""
+        return {
+            "HOMEHOST_DNS_CLOUDFLARE_BASE_URL": self.base_url,
+            "HOMEHOST_DNS_CLOUDFLARE_API_TOKEN": self.token,
+            "HOMEHOST_DNS_ACCOUNT_ID": self.fake.account_id,
+            "HOMEHOST_DNS_TUNNEL_ID": self.fake.tunnel_id,
+        }
+
+
 def stack_environment(
-    namespace: str, databases: dict[str, str], port: int
+    namespace: str, databases: dict[str, str], port: int, extra: dict[str, str]
 ) -> dict[str, str]:
     """The environment of `homehost run` and `homehost admin create`."""
     environment = {
@@ -150,6 +203,7 @@ def stack_environment(
         # Every browser test logs in from 127.0.0.1: the per-address block
         # must not end the suite early; the per-account lockout stays as is.
         "HOMEHOST_GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000",
+        **extra,
     }
     for prefix, database in databases.items():
         environment[f"{prefix}DATABASE_NAME"] = database
@@ -202,8 +256,12 @@ def run(command: list[str]) -> int:
 
     databases = asyncio.run(create_databases(run_id))
     process: subprocess.Popen[bytes] | None = None
+    cloudflare = CloudflareThread()
     try:
-        environment = stack_environment(namespace, databases, port)
+        cloudflare.start()
+        environment = stack_environment(
+            namespace, databases, port, cloudflare.environment()
+        )
         password_file = SCRATCH / f"password-{run_id}"
         password_file.write_text(password + "\n", encoding="utf-8")
         password_file.chmod(0o600)
@@ -256,6 +314,7 @@ def run(command: list[str]) -> int:
     finally:
         if process is not None:
             stop(process)
+        cloudflare.stop()
         asyncio.run(drop_databases(list(databases.values())))
         asyncio.run(delete_events_stream(namespace))
 

@@ -6036,6 +6036,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorPayload"];
                 };
             };
+            /** @description Contradicts the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {

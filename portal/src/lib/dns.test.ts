@@ -184,8 +184,9 @@ describe("recordFieldErrors", () => {
       recordFieldErrors({
         "record.content": "bad address",
         "records.2.proxied": "cannot proxy MX",
+        "records[0].name": "bad name",
       }),
-    ).toEqual({ content: "bad address", proxied: "cannot proxy MX" });
+    ).toEqual({ content: "bad address", proxied: "cannot proxy MX", name: "bad name" });
   });
 });
 

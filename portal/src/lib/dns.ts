@@ -140,12 +140,13 @@ export function exportFileName(zone: string, format: "yaml" | "bind"): string {
 
 /**
  * Field errors of a record write, by the record's own field: the gateway
- * names them `record.content` or `records.3.content`; both become `content`.
+ * names them `record.content`, `records.3.content` or `records[3].content`;
+ * each becomes `content`.
  */
 export function recordFieldErrors(errors: Record<string, string>): Record<string, string> {
   const found: Record<string, string> = {};
   for (const [field, message] of Object.entries(errors)) {
-    const name = field.replace(/^(record|records\.\d+)\./, "");
+    const name = field.replace(/^(record|records(\.\d+|\[\d+\]))\./, "");
     found[name] ??= message;
   }
   return found;

@@ -111,6 +111,49 @@ class StackSettings(ServiceSettings):
         description="The read-only MariaDB user Dovecot and Postfix share.",
     )
 
+    # Rspamd and clamd for mail-ingest (see scanservers.py).
+    scan_servers: bool = Field(
+        default=True,
+        validation_alias="HOMEHOST_SCAN_SERVERS",
+        description="Install and start Rspamd and clamd with the rest.",
+    )
+    rspamd_port: int = Field(
+        default=11333,
+        ge=1,
+        le=65535,
+        validation_alias="HOMEHOST_RSPAMD_PORT",
+        description="Rspamd's scanner (normal worker) on loopback.",
+    )
+    rspamd_controller_port: int = Field(
+        default=11334,
+        ge=1,
+        le=65535,
+        validation_alias="HOMEHOST_RSPAMD_CONTROLLER_PORT",
+    )
+    rspamd_proxy_port: int = Field(
+        default=11332,
+        ge=1,
+        le=65535,
+        validation_alias="HOMEHOST_RSPAMD_PROXY_PORT",
+        description="Rspamd's milter (proxy worker) on loopback.",
+    )
+    clamd_port: int = Field(
+        default=3310, ge=1, le=65535, validation_alias="HOMEHOST_CLAMD_PORT"
+    )
+    scan_start_timeout: float = Field(
+        default=180.0,
+        gt=0,
+        validation_alias="HOMEHOST_SCAN_START_TIMEOUT",
+        description="Seconds Rspamd may take to answer: about 22 on its first "
+        "start (it compiles the public-suffix list), 1 to 2 after that.",
+    )
+
+    portal_build: bool = Field(
+        default=True,
+        validation_alias="HOMEHOST_PORTAL_BUILD",
+        description="Build the portal when portal/dist is missing or stale.",
+    )
+
     @model_validator(mode="after")
     def _cert_with_key(self) -> StackSettings:
         if (self.mail_tls_cert is None) != (self.mail_tls_key is None):

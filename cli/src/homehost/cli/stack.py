@@ -2,10 +2,14 @@
 
 `up` uses the NATS, MariaDB and Redis that answer and installs and starts
 those that do not, provisions every service's database, installs and
-starts Dovecot and Postfix for the mail accounts (mailservers.py), writes
-the env file, starts one detached `homehost run` process and waits until the
-gateway reports every service healthy. What it started is recorded in
-`started.json`; `down` stops exactly that, newest first.
+starts Dovecot and Postfix for the mail accounts (mailservers.py) and
+Rspamd and clamd for mail-ingest (scanservers.py), makes the Email
+Worker's shared secret once (workersecret.py), builds the portal when it is
+stale (portal.py), writes the env file, starts one detached `homehost run`
+process and waits until every service answers; a service that answers but
+lacks something (Cloudflare not configured yet) is listed with the reason.
+What it started is recorded in `started.json`; `down` stops exactly that,
+newest first.
 """
 
 from __future__ import annotations
@@ -17,17 +21,21 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 import httpx
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from homehost.cli.envfile import load_env_file, write_env_file
 from homehost.cli.errors import StackError
 from homehost.cli.layout import StateLayout, current_layout
 from homehost.cli.mailservers import bring_up_mail_servers
+from homehost.cli.portal import PortalBuild, ensure_portal
 from homehost.cli.processes import (
     StartedProcess,
     StartedRecord,
@@ -43,9 +51,11 @@ from homehost.cli.provision import (
     database_accounts,
     provision_accounts,
 )
+from homehost.cli.scanservers import bring_up_scan_servers
 from homehost.cli.servers import ensure_mariadb, ensure_nats, ensure_redis
 from homehost.cli.settings import StackSettings
-from homehost.shared.health import SystemHealth
+from homehost.cli.workersecret import WorkerSecret, ensure_worker_secret
+from homehost.shared.health import ServiceHealthView, SystemHealth
 from homehost.shared.runtime import ServiceDefinition, discover_services
 from homehost.shared.settings import ServiceSettings
 
@@ -72,14 +82,26 @@ NEVER_CARRIED = frozenset({"HOMEHOST_DNS_CLOUDFLARE_API_TOKEN"})
 
 # `down` stops the services before the servers they use, Postfix (which
 # authenticates through Dovecot) before Dovecot.
-STOP_ORDER = ("homehost", "postfix", "dovecot", "nats", "redis", "mariadb")
-STOP_GRACE_SECONDS = {"homehost": 30.0, "mariadb": 120.0}
+STOP_ORDER = (
+    "homehost",
+    "rspamd",
+    "clamd",
+    "postfix",
+    "dovecot",
+    "nats",
+    "redis",
+    "mariadb",
+)
+STOP_GRACE_SECONDS = {"homehost": 30.0, "rspamd": 30.0, "mariadb": 120.0}
+# Once every service answers, how long a degraded one gets to become ok
+# (a dependency checked in its first second) before it is reported.
+SETTLE_SECONDS = 5.0
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104  # Compared, never bound.
 
 
 def up(
     timeout: Annotated[
-        float, typer.Option(help="Seconds to wait for every service to report ok.")
+        float, typer.Option(help="Seconds to wait for every service to answer.")
     ] = 120.0,
 ) -> None:
     """Install what is missing and start homehost in the background."""
@@ -87,14 +109,29 @@ def up(
     try:
         layout.create()
         with exclusive(layout):
-            portal = bring_up(layout, health_timeout=timeout, say=console.print)
+            report = bring_up(layout, health_timeout=timeout, say=console.print)
     except StackError as exc:
-        errors.print(f"[red]{exc}[/red]")
+        errors.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from exc
+    degraded = degraded_services(report.health)
+    if degraded:
+        table = Table(title="services that run without something they need")
+        table.add_column("service")
+        table.add_column("status")
+        table.add_column("reason")
+        for service, status, reason in degraded:
+            table.add_row(service, status, escape(reason))
+        console.print(table)
+    summary = (
+        "every service reports ok"
+        if not degraded
+        else f"every service answers; {len(degraded)} degraded (above)"
+    )
+    portal = report.portal_url if report.portal.servable else "(not built, see above)"
     console.print(
-        "[green]homehost is up[/green]: every service reports ok.\n"
+        f"[green]homehost is up[/green]: {summary}.\n"
         f"  portal:    {portal}\n"
-        f"  API docs:  {portal}api/docs\n"
+        f"  API docs:  {report.portal_url}api/docs\n"
         "  status:    ./homehost status\n"
         "  stop:      ./homehost down\n"
         f"  log:       {layout.homehost_log}",
@@ -130,8 +167,18 @@ def exclusive(layout: StateLayout) -> Iterator[None]:
         yield
 
 
-def bring_up(layout: StateLayout, *, health_timeout: float, say: Say) -> str:
-    """Bring the stack up; return the portal's address."""
+@dataclass(frozen=True)
+class UpReport:
+    """What `bring_up` leaves for `up` to print."""
+
+    portal_url: str
+    portal: PortalBuild
+    health: SystemHealth
+    worker_secret: WorkerSecret
+
+
+def bring_up(layout: StateLayout, *, health_timeout: float, say: Say) -> UpReport:
+    """Bring the stack up; return the portal's address and the services' health."""
     layout.create()
     settings = load_settings(StackSettings)
     record = read_started(layout.started_file)
@@ -171,6 +218,14 @@ def bring_up(layout: StateLayout, *, health_timeout: float, say: Say) -> str:
         + (f" (created or updated: {', '.join(changed)})" if changed else "")
     )
     environment = stack_environment(layout, settings, provisioned)
+    worker_secret = ensure_worker_secret(layout.secrets)
+    environment.update(worker_secret.environment)
+    if worker_secret.path is not None:
+        say(
+            f"ingest: the Email Worker's shared secret is in {worker_secret.path}"
+            + (" (made now)" if worker_secret.created else "")
+            + "; give the Worker the same value"
+        )
     if settings.mail_servers:
         mail_environment = bring_up_mail_servers(
             settings,
@@ -183,19 +238,39 @@ def bring_up(layout: StateLayout, *, health_timeout: float, say: Say) -> str:
             say=say,
         )
         environment.update(mail_environment)
+    if settings.scan_servers:
+        scan_environment = bring_up_scan_servers(
+            settings,
+            layout,
+            definitions=definitions,
+            recorded=record.processes,
+            keep=keep,
+            say=say,
+        )
+        environment.update(scan_environment)
+    portal_build = (
+        ensure_portal(say=say)
+        if settings.portal_build
+        else PortalBuild(built=False, servable=True, note="not built by `up`")
+    )
     if write_env_file(layout.env_file, environment):
         say(f"settings: wrote {layout.env_file}")
     load_env_file(layout.env_file)
 
     health_url, portal = _gateway_urls(definitions)
     keep(_ensure_homehost(layout, record.processes.get("homehost"), health_url, say))
-    wait_for_health(
+    health = wait_for_health(
         health_url,
         timeout=health_timeout,
         process=record.processes.get("homehost"),
         log=str(layout.homehost_log),
     )
-    return portal
+    return UpReport(
+        portal_url=portal,
+        portal=portal_build,
+        health=health,
+        worker_secret=worker_secret,
+    )
 
 
 def stack_environment(
@@ -250,8 +325,14 @@ def bring_down(layout: StateLayout, *, say: Say) -> list[str]:
 def wait_for_health(
     url: str, *, timeout: float, process: StartedProcess | None, log: str
 ) -> SystemHealth:
-    """Poll the gateway's health until every service is ok, within `timeout`."""
+    """Poll the gateway's health until every service answers, within `timeout`.
+
+    A service that answers `degraded` (it runs, but lacks something it
+    needs) does not hold `up` back: after `SETTLE_SECONDS` it is returned
+    as it is, for `up` to list with its reason.
+    """
     deadline = time.monotonic() + timeout
+    answering_since: float | None = None
     problem = "no answer yet"
     while True:
         try:
@@ -262,21 +343,47 @@ def wait_for_health(
         else:
             if health.status == "ok":
                 return health
+            silent = [view for view in health.services if view.status == "down"]
+            if not silent:
+                answering_since = answering_since or time.monotonic()
+                if time.monotonic() - answering_since >= SETTLE_SECONDS:
+                    return health
+            else:
+                answering_since = None
             problem = "; ".join(
                 f"{view.service} {view.status}"
                 + (f" ({view.error})" if view.error else "")
-                for view in health.services
-                if view.status != "ok"
+                for view in silent
             )
         if process is not None and not is_running(process):
             raise StackError(f"homehost stopped while starting; see {log}")
         if time.monotonic() > deadline:
             raise StackError(
-                f"homehost runs, but not every service is ok after {timeout:g} s: "
+                f"homehost runs, but not every service answers after {timeout:g} s: "
                 f"{problem}.\nSee {log}, `./homehost status`; stop it with "
                 "`./homehost down`."
             )
         time.sleep(0.5)
+
+
+def degraded_services(health: SystemHealth) -> list[tuple[str, str, str]]:
+    """Each service that is not ok: its name, status and why, for a table."""
+    return [
+        (view.service, view.status, _reason(view))
+        for view in health.services
+        if view.status != "ok"
+    ]
+
+
+def _reason(view: ServiceHealthView) -> str:
+    failed = [
+        f"{dependency.name}: {dependency.detail or 'failing'}"
+        for dependency in view.dependencies
+        if not dependency.ok
+    ]
+    if view.error:
+        failed.insert(0, view.error)
+    return "; ".join(failed) or "no reason given"
 
 
 def load_settings(settings_class: type[SettingsT]) -> SettingsT:

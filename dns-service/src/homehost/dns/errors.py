@@ -105,6 +105,20 @@ class CloudflareUnavailable(ServiceUnavailable, DnsError):
     """Cloudflare could not be reached or answered with a server error."""
 
 
+class CloudflareNotConfigured(ServiceUnavailable, DnsError):
+    """No Cloudflare API token is set yet: normal on a new box."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "not configured: set HOMEHOST_DNS_CLOUDFLARE_API_TOKEN(_FILE)",
+            details={"variable": "HOMEHOST_DNS_CLOUDFLARE_API_TOKEN"},
+        )
+
+    def __str__(self) -> str:
+        # The health report shows str() of a failed check: the message alone.
+        return self.message
+
+
 class NotConfigured(ConfigurationError, DnsError):
     """A setting the operation needs is empty."""
 

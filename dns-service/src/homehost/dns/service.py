@@ -30,6 +30,7 @@ from homehost.dns.adapters.cloudflare import (
     record_body,
 )
 from homehost.dns.errors import (
+    CloudflareNotConfigured,
     CloudflareRejected,
     FieldProblems,
     NotConfigured,
@@ -964,7 +965,13 @@ async def handle_event(dns: Dns, event: Event) -> None:
         elif isinstance(event, SiteCreated):
             for hostname in event.hostnames:
                 await route_site(dns=dns, hostname=hostname, trigger=event.subject)
-    except (FieldProblems, SafetyCapExceeded, ZoneNotFound, NotConfigured) as exc:
+    except (
+        FieldProblems,
+        SafetyCapExceeded,
+        ZoneNotFound,
+        NotConfigured,
+        CloudflareNotConfigured,
+    ) as exc:
         # Trying again cannot help; a person must look. Retrying is for
         # what passes (rate limits, Cloudflare or mailbox-service away).
         logger.error(
@@ -983,7 +990,11 @@ async def setup(context: ServiceContext) -> None:
     if not isinstance(settings, DnsSettings):
         raise TypeError("the dns service needs DnsSettings")
     api = CloudflareApi(
-        api_token=settings.cloudflare_api_token.get_secret_value(),
+        api_token=(
+            None
+            if settings.cloudflare_api_token is None
+            else settings.cloudflare_api_token.get_secret_value()
+        ),
         base_url=settings.cloudflare_base_url,
         account_id=settings.account_id,
         tunnel_id=settings.tunnel_id,
@@ -993,6 +1004,7 @@ async def setup(context: ServiceContext) -> None:
         rate_limit_max_wait=settings.rate_limit_max_wait,
     )
     context.on_stop(api.close)
+    context.add_health_check("cloudflare", api.check_configured)
     dns = Dns(settings=settings, api=api, publish=context.publish, bus=context.bus)
     await register_endpoints(context.service, dns)
 

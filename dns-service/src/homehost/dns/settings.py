@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from homehost.shared.settings import ServiceSettings
@@ -15,9 +17,11 @@ class DnsSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="HOMEHOST_DNS_")
 
-    cloudflare_api_token: SecretStr = Field(
-        default=SecretStr(""),
-        description="API token limited to the zones and permissions homehost uses.",
+    cloudflare_api_token: SecretStr | None = Field(
+        default=None,
+        description="API token limited to the zones and permissions homehost uses; "
+        "unset on a new box, where the service runs and reports Cloudflare as not "
+        "configured.",
     )
     cloudflare_base_url: str = Field(
         default=CLOUDFLARE_API, description="Base URL of the Cloudflare v4 API."
@@ -83,3 +87,13 @@ class DnsSettings(ServiceSettings):
     cloudflare_timeout: float = Field(
         default=30.0, gt=0, description="Seconds one Cloudflare call may take."
     )
+
+    @field_validator("cloudflare_api_token", mode="before")
+    @classmethod
+    def _empty_token_is_unset(cls, value: Any) -> Any:
+        # An empty variable means "no token yet", not a placeholder secret.
+        if value == "" or (
+            isinstance(value, SecretStr) and not value.get_secret_value()
+        ):
+            return None
+        return value

@@ -65,7 +65,7 @@ export function RecordEditor({
     >
       <label className="block text-sm font-medium text-slate-800">
         {t("dnsPage.type")}
-        <select className={SELECT} {...form.register("type")}>
+        <select className={SELECT} aria-label={t("dnsPage.type")} {...form.register("type")}>
           {RECORD_TYPES.map((item) => (
             <option key={item} value={item}>
               {item}
@@ -101,7 +101,12 @@ export function RecordEditor({
       )}
       <label className="block text-sm font-medium text-slate-800">
         {t("dnsPage.ttl")}
-        <select className={SELECT} disabled={proxied && proxiable} {...form.register("ttl")}>
+        <select
+          className={SELECT}
+          aria-label={t("dnsPage.ttl")}
+          disabled={proxied && proxiable}
+          {...form.register("ttl")}
+        >
           {TTL_CHOICES.map((ttl) => {
             const label = ttlLabel(ttl, false);
             return (

@@ -63,6 +63,7 @@ export function ZoneFileCard({
             {t("dnsPage.importFormat")}
             <select
               value={format}
+              aria-label={t("dnsPage.importFormat")}
               onChange={(event) => setFormat(event.target.value as Format)}
               className="mt-1 block rounded-md border-0 px-3 py-2 text-sm ring-1 ring-inset ring-slate-300"
             >

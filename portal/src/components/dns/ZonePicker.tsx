@@ -18,6 +18,7 @@ export function ZonePicker({
       {t("dnsPage.zone")}
       <select
         value={zone}
+        aria-label={t("dnsPage.zone")}
         onChange={(event) => onChange(event.target.value)}
         className="mt-1 block w-full rounded-md border-0 px-3 py-2 text-sm ring-1 ring-inset ring-slate-300 sm:w-80"
         data-testid="zone-picker"

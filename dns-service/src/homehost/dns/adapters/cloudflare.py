@@ -26,6 +26,7 @@ from tenacity import (
 )
 
 from homehost.dns.errors import (
+    CloudflareNotConfigured,
     CloudflareRejected,
     CloudflareUnavailable,
     PermissionMissing,
@@ -89,7 +90,7 @@ class CloudflareApi:
     def __init__(
         self,
         *,
-        api_token: str,
+        api_token: str | None,
         base_url: str,
         account_id: str = "",
         tunnel_id: str = "",
@@ -99,6 +100,9 @@ class CloudflareApi:
         rate_limit_max_wait: float = 300.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # No token yet is normal on a new box: every call then answers
+        # CloudflareNotConfigured instead of reaching Cloudflare.
+        self.configured = api_token is not None
         self.account_id = account_id
         self.tunnel_id = tunnel_id
         self.page_size = page_size
@@ -112,7 +116,7 @@ class CloudflareApi:
         )
         # The SDK's own retries are silent; `_call` retries 429s and says so.
         self._client = AsyncCloudflare(
-            api_token=api_token,
+            api_token=api_token or "",
             base_url=self.base_url,
             max_retries=0,
             http_client=self._http,
@@ -138,6 +142,11 @@ class CloudflareApi:
             (time.monotonic() - started) * 1000,
         )
 
+    async def check_configured(self) -> None:
+        """Raise CloudflareNotConfigured when there is no API token; a health check."""
+        if not self.configured:
+            raise CloudflareNotConfigured
+
     @property
     def call_count(self) -> int:
         """Every HTTP call made so far."""
@@ -158,6 +167,8 @@ class CloudflareApi:
         permission: str,
         on_wait: RateLimitReporter | None = None,
     ) -> T:
+        await self.check_configured()
+
         async def report(state: RetryCallState) -> None:
             wait = state.next_action.sleep if state.next_action else 0.0
             logger.warning(
