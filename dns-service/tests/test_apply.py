@@ -263,6 +263,78 @@ async def test_edge_settings_and_certificates(
     ]
 
 
+async def test_waf_managed_rules_live_in_the_managed_phase_entrypoint(
+    dns_rules: Rules, fake: FakeCloudflare
+) -> None:
+    rules, _ = dns_rules
+    zone = fake.zone_named(ZONE)
+    other_rule = {
+        "action": "execute",
+        "action_parameters": {"id": "4814384a9e5d4991b9815dcfc25d2f1f"},
+        "expression": 'http.host eq "shop.example.test"',
+        "enabled": True,
+    }
+    before = await service.edge_security(dns=rules, zone=ZONE)
+    # Reading, and the dry run that asks about the token, keep nothing.
+    assert zone.rulesets == {}
+
+    zone.rulesets["http_request_firewall_managed"] = {
+        "id": "f" * 32,
+        "name": "zone",
+        "description": "",
+        "kind": "zone",
+        "phase": "http_request_firewall_managed",
+        "version": "1",
+        "last_updated": "2026-01-01T00:00:00.000000Z",
+        "rules": [{**other_rule, "id": "1" * 32, "ref": "1" * 32, "version": "1"}],
+    }
+    turned_on = await service.change_edge_setting(
+        dns=rules, request=EdgeSettingChange(zone=ZONE, setting="waf", value="on")
+    )
+    after_on = await service.edge_security(dns=rules, zone=ZONE)
+    turned_off = await service.change_edge_setting(
+        dns=rules, request=EdgeSettingChange(zone=ZONE, setting="waf", value="off")
+    )
+    after_off = await service.edge_security(dns=rules, zone=ZONE)
+
+    [waf] = [s for s in before.settings if s.id == "waf"]
+    assert (waf.value, waf.readable, waf.writable) == ("off", True, True)
+    assert (turned_on.value, turned_off.value) == ("on", "off")
+    assert [s.value for s in after_on.settings if s.id == "waf"] == ["on"]
+    assert [s.value for s in after_off.settings if s.id == "waf"] == ["off"]
+    ruleset = zone.rulesets["http_request_firewall_managed"]
+    assert ruleset["version"] == "3"
+    assert [
+        (
+            r["id"] if r["id"] == "1" * 32 else "new",
+            r["action"],
+            r["action_parameters"]["id"],
+            r["expression"],
+            r["enabled"],
+        )
+        for r in ruleset["rules"]
+    ] == [
+        (
+            "1" * 32,
+            "execute",
+            "4814384a9e5d4991b9815dcfc25d2f1f",
+            'http.host eq "shop.example.test"',
+            True,
+        ),
+        ("new", "execute", "efb7b8c949ac4650a09736fc376e9aee", "true", False),
+    ]
+    # One dry run when the Security page first asks, then one PUT per change.
+    assert [
+        (c.method, c.path.rsplit("/", 3)[-3:])
+        for c in fake.changing_calls()
+        if "/rulesets/" in c.path
+    ] == [
+        ("PUT", ["phases", "http_request_firewall_managed", "entrypoint"]),
+        ("PUT", ["phases", "http_request_firewall_managed", "entrypoint"]),
+        ("PUT", ["phases", "http_request_firewall_managed", "entrypoint"]),
+    ]
+
+
 async def test_a_site_gets_its_cname_and_ingress_rule(
     dns_rules: Rules, fake: FakeCloudflare
 ) -> None:

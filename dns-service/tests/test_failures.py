@@ -123,6 +123,30 @@ async def test_spf_and_dmarc_are_checked_offline(
     assert fake.changing_calls() == []
 
 
+async def test_an_spf_include_outside_the_zone_is_named_as_not_counted(
+    dns_rules: Rules, fake: FakeCloudflare
+) -> None:
+    rules, _ = dns_rules
+    records = [
+        spec("TXT", "@", "v=spf1 include:_spf.mx.cloudflare.net -all"),
+        spec("TXT", "lists", "v=spf1 include:example.test ~all"),
+    ]
+
+    plan = await service.plan(
+        dns=rules, request=PlanRequest(zone=ZONE, records=records)
+    )
+
+    assert plan.warnings == [
+        "SPF of example.test: _spf.mx.cloudflare.net is outside example.test, so "
+        "it counts as one DNS lookup; the lookups nested in it were not counted "
+        "toward the limit of 10",
+        "SPF of lists.example.test: _spf.mx.cloudflare.net is outside "
+        "example.test, so it counts as one DNS lookup; the lookups nested in it "
+        "were not counted toward the limit of 10",
+    ]
+    assert fake.changing_calls() == []
+
+
 async def test_name_conflicts_are_refused_locally_and_at_cloudflare(
     dns_rules: Rules, fake: FakeCloudflare
 ) -> None:
@@ -322,14 +346,14 @@ async def test_a_token_without_permission_is_named(
         ("always_use_https", None, False, "Zone / Zone Settings / Read"),
         ("min_tls_version", None, False, "Zone / Zone Settings / Read"),
         ("security_level", None, False, "Zone / Zone Settings / Read"),
-        ("waf", None, False, "Zone / Zone Settings / Read"),
+        ("waf", None, False, "Zone / Zone WAF / Read"),
     ]
     assert edge.certificates_readable is False
     assert edge.certificates_missing_permission == "Zone / SSL and Certificates / Read"
 
     fake.add_token(
         "settings-read-token",
-        frozenset({"zone:read", "zone_settings:read", "ssl:read"}),
+        frozenset({"zone:read", "zone_settings:read", "ssl:read", "waf:read"}),
     )
     reader, _ = await make_dns(token="settings-read-token")
     edge = await service.edge_security(dns=reader, zone=ZONE)
@@ -340,7 +364,7 @@ async def test_a_token_without_permission_is_named(
         ("always_use_https", "off", False, "Zone / Zone Settings / Edit"),
         ("min_tls_version", "1.0", False, "Zone / Zone Settings / Edit"),
         ("security_level", "medium", False, "Zone / Zone Settings / Edit"),
-        ("waf", "off", False, "Zone / Zone Settings / Edit"),
+        ("waf", "off", False, "Zone / Zone WAF / Edit"),
     ]
     with pytest.raises(PermissionMissing) as refused:
         await service.change_edge_setting(
@@ -354,6 +378,15 @@ async def test_a_token_without_permission_is_named(
         "action": "change the always_use_https setting",
     }
     assert fake.zone_named(ZONE).settings["always_use_https"] == "off"
+    with pytest.raises(PermissionMissing) as refused:
+        await service.change_edge_setting(
+            dns=reader, request=EdgeSettingChange(zone=ZONE, setting="waf", value="on")
+        )
+    assert refused.value.details == {
+        "permission": "Zone / Zone WAF / Edit",
+        "action": "change the WAF managed rules",
+    }
+    assert fake.zone_named(ZONE).rulesets == {}
 
     fake.tokens.pop(TOKEN)
     rules, _ = await make_dns()

@@ -430,7 +430,7 @@ async def test_edge_security_names_the_missing_permission(
         ("always_use_https", "off", True, False, "Zone / Zone Settings / Edit"),
         ("min_tls_version", "1.0", True, False, "Zone / Zone Settings / Edit"),
         ("security_level", "medium", True, False, "Zone / Zone Settings / Edit"),
-        ("waf", "off", True, False, "Zone / Zone Settings / Edit"),
+        ("waf", None, False, False, "Zone / Zone WAF / Read"),
     ]
     assert body["certificates"] == []
     assert body["certificates_readable"] is False
@@ -448,7 +448,9 @@ async def test_edge_security_names_the_missing_permission(
     ]
     assert [
         (s["readable"], s["missing_permission"]) for s in unreadable.json()["settings"]
-    ] == [(False, "Zone / Zone Settings / Read")] * 5
+    ] == [(False, "Zone / Zone Settings / Read")] * 4 + [
+        (False, "Zone / Zone WAF / Read")
+    ]
     assert fake.zone_named(DNS_ZONE).settings["always_use_https"] == "off"
 
 

@@ -6,7 +6,8 @@ answers from the records the zone will hold once the plan is applied,
 never from the network: the check runs before anything changes, and it
 must not depend on what the public DNS says today. A name outside the
 zone answers as a leaf (an include costs its one lookup and nothing
-more).
+more), and the check warns, naming that include, that the lookups nested
+in it were not counted.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ _OUTSIDE_ADDRESS = "192.0.2.1"
 class ZoneResolver(dns.resolver.Resolver):
     """A resolver that answers from a planned record set and never sends a query.
 
+    Each SPF policy a name outside the zone was asked for is kept in
+    `outside_policies`, so the check can say which includes it did not see
+    into.
+
     TODO(#6): an include outside the zone counts as one lookup; its own
     nested lookups are not known offline. Resolving outside names through
     a real resolver, where one is reachable, would count them exactly.
@@ -50,6 +55,7 @@ class ZoneResolver(dns.resolver.Resolver):
         self.answers: dict[tuple[str, str], list[str]] = {}
         for name, record_type, presentation in records:
             self.answers.setdefault((name, record_type), []).append(presentation)
+        self.outside_policies: list[str] = []
 
     def resolve(
         self,
@@ -66,6 +72,8 @@ class ZoneResolver(dns.resolver.Resolver):
         inside = name == self.zone or name.endswith(f".{self.zone}")
         values = self.answers.get((name, record_type))
         if not inside:
+            if record_type == "TXT" and name not in self.outside_policies:
+                self.outside_policies.append(name)
             values = {
                 "TXT": [_OUTSIDE_TXT],
                 "A": [_OUTSIDE_ADDRESS],
@@ -112,14 +120,24 @@ def _quote(text: str) -> str:
 def check_spf(value: str, *, name: str, resolver: ZoneResolver) -> list[str]:
     """Check an SPF policy's syntax and its 10-lookup limit; return warnings.
 
+    An include (or redirect) outside the zone counts as one lookup; a
+    warning names each one, since the lookups nested in it were not counted.
     Raises ValueError with checkdmarc's reason when the policy is broken.
     """
     _forget_cached_answers()
+    resolver.outside_policies = []
     try:
         result = checkdmarc.spf.parse_spf_record(value, name, resolver=resolver)
     except checkdmarc.spf.SPFError as exc:
         raise ValueError(str(exc)) from exc
-    return [str(warning) for warning in result.get("warnings", [])]
+    warnings = [str(warning) for warning in result.get("warnings", [])]
+    warnings.extend(
+        f"SPF of {name}: {outside} is outside {resolver.zone}, so it counts as "
+        "one DNS lookup; the lookups nested in it were not counted toward the "
+        "limit of 10"
+        for outside in resolver.outside_policies
+    )
+    return warnings
 
 
 def check_dmarc(value: str, *, name: str, resolver: ZoneResolver) -> list[str]:

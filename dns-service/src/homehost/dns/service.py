@@ -15,17 +15,20 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from homehost.dns import __version__
 from homehost.dns.adapters.cloudflare import (
     SETTINGS_EDIT,
     SETTINGS_READ,
     SSL_READ,
+    WAF_EDIT,
+    WAF_READ,
     BatchOutcome,
     CloudflareApi,
     RateLimitWait,
     Zone,
+    describe_errors,
     existing_body,
     record_body,
 )
@@ -108,11 +111,15 @@ EDGE_SETTINGS: dict[EdgeSettingId, tuple[str, ...]] = {
         "high",
         "under_attack",
     ),
-    # TODO(#6): the `waf` zone setting is Cloudflare's legacy switch for
-    # managed rules; zones on the new WAF keep them in the
-    # http_request_firewall_managed ruleset, which this does not read yet.
+    # WAF managed rules: "on" when the zone's http_request_firewall_managed
+    # entry point runs the Cloudflare Managed Ruleset (see _waf_setting).
     "waf": ("on", "off"),
 }
+
+# The Cloudflare Managed Ruleset, deployed by a rule that executes it from
+# the zone's http_request_firewall_managed entry point ruleset
+# (https://developers.cloudflare.com/ruleset-engine/managed-rulesets/deploy-managed-ruleset/).
+CLOUDFLARE_MANAGED_RULESET = "efb7b8c949ac4650a09736fc376e9aee"
 
 # A proxied CNAME to a Tunnel points at <tunnel id>.cfargotunnel.com
 # (https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/routing-to-tunnel/dns/).
@@ -624,10 +631,7 @@ async def _send_batches(
 
 
 def _codes(error: CloudflareRejected) -> str:
-    return (
-        "; ".join(f"{e.get('code')} {e.get('message')}" for e in error.errors)
-        or "no reason given"
-    )
+    return describe_errors(error.errors)
 
 
 async def _undo(
@@ -868,6 +872,8 @@ async def edge_security(*, dns: Dns, zone: str) -> EdgeSecurity:
 
 
 async def _edge_setting(dns: Dns, zone: Zone, setting: EdgeSettingId) -> EdgeSetting:
+    if setting == "waf":
+        return await _waf_setting(dns, zone)
     allowed = list(EDGE_SETTINGS[setting])
     try:
         current = await dns.api.get_setting(zone.id, setting)
@@ -889,6 +895,101 @@ async def _edge_setting(dns: Dns, zone: Zone, setting: EdgeSettingId) -> EdgeSet
         readable=True,
         writable=writable,
         missing_permission=None if writable else SETTINGS_EDIT,
+    )
+
+
+def _managed_rule(ruleset: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The rule that executes the Cloudflare Managed Ruleset, if there is one."""
+    for rule in (ruleset or {}).get("rules") or []:
+        parameters = rule.get("action_parameters") or {}
+        if (
+            rule.get("action") == "execute"
+            and parameters.get("id") == CLOUDFLARE_MANAGED_RULESET
+        ):
+            return cast(dict[str, Any], rule)
+    return None
+
+
+def _waf_value(ruleset: dict[str, Any] | None) -> str:
+    # A rule is enabled unless it says otherwise (`enabled` defaults to true).
+    rule = _managed_rule(ruleset)
+    return "on" if rule is not None and rule.get("enabled", True) else "off"
+
+
+async def _waf_setting(dns: Dns, zone: Zone) -> EdgeSetting:
+    allowed = list(EDGE_SETTINGS["waf"])
+    try:
+        ruleset = await dns.api.managed_entrypoint(zone.id)
+    except PermissionMissing:
+        return EdgeSetting(
+            id="waf",
+            value=None,
+            allowed_values=allowed,
+            readable=False,
+            writable=False,
+            missing_permission=WAF_READ,
+        )
+    key = (zone.id, "waf")
+    if key not in dns._writable:
+        # Sending the rules back as a dry run changes nothing and tells
+        # whether the token may change them; remembered after that.
+        try:
+            await dns.api.put_managed_entrypoint(
+                zone.id, list((ruleset or {}).get("rules") or []), dry_run=True
+            )
+        except PermissionMissing:
+            dns._writable[key] = False
+        else:
+            dns._writable[key] = True
+    writable = dns._writable[key]
+    return EdgeSetting(
+        id="waf",
+        value=_waf_value(ruleset),
+        allowed_values=allowed,
+        readable=True,
+        writable=writable,
+        missing_permission=None if writable else WAF_EDIT,
+    )
+
+
+async def _change_waf(dns: Dns, zone: Zone, value: str) -> EdgeSetting:
+    """Turn the Cloudflare Managed Ruleset on or off, keeping every other rule."""
+    ruleset = await dns.api.managed_entrypoint(zone.id)
+    rules = [dict(rule) for rule in (ruleset or {}).get("rules") or []]
+    current = _managed_rule({"rules": rules})
+    wanted = value == "on"
+    if current is None and wanted:
+        rules.append(
+            {
+                "action": "execute",
+                "action_parameters": {"id": CLOUDFLARE_MANAGED_RULESET},
+                "expression": "true",
+                "description": "Cloudflare Managed Ruleset (homehost)",
+                "enabled": True,
+            }
+        )
+    elif current is not None:
+        current["enabled"] = wanted
+    # Already off with no rule to turn off: a dry run still asks whether the
+    # token could have changed it, and changes nothing.
+    unchanged = current is None and not wanted
+    try:
+        changed = await dns.api.put_managed_entrypoint(
+            zone.id, rules, dry_run=unchanged
+        )
+    except PermissionMissing:
+        dns._writable[(zone.id, "waf")] = False
+        raise
+    if unchanged:
+        changed = ruleset
+    dns._writable[(zone.id, "waf")] = True
+    logger.info("turned WAF managed rules of %s %s", zone.name, value)
+    return EdgeSetting(
+        id="waf",
+        value=_waf_value(changed),
+        allowed_values=list(EDGE_SETTINGS["waf"]),
+        readable=True,
+        writable=True,
     )
 
 
@@ -929,6 +1030,8 @@ async def change_edge_setting(*, dns: Dns, request: EdgeSettingChange) -> EdgeSe
             [{"field": "value", "message": f"must be one of {', '.join(allowed)}"}]
         )
     zone = await find_zone(dns=dns, name=request.zone)
+    if request.setting == "waf":
+        return await _change_waf(dns, zone, request.value)
     try:
         changed = await dns.api.edit_setting(zone.id, request.setting, request.value)
     except PermissionMissing:

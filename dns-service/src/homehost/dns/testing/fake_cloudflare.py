@@ -36,8 +36,18 @@ ALL_SCOPES = frozenset(
         "zone_settings:read",
         "zone_settings:edit",
         "ssl:read",
+        "waf:read",
+        "waf:edit",
         "tunnel:edit",
     }
+)
+
+# The zone-level phase of WAF managed rules and the managed rulesets that can
+# be deployed to it, the Cloudflare Managed Ruleset and the Cloudflare OWASP
+# Core Ruleset (https://developers.cloudflare.com/waf/managed-rules/).
+MANAGED_PHASE = "http_request_firewall_managed"
+MANAGED_RULESETS = frozenset(
+    {"efb7b8c949ac4650a09736fc376e9aee", "4814384a9e5d4991b9815dcfc25d2f1f"}
 )
 
 # Only A, AAAA and CNAME records can be proxied
@@ -63,7 +73,6 @@ SETTING_VALUES: dict[str, tuple[str, ...]] = {
         "high",
         "under_attack",
     ),
-    "waf": ("on", "off"),
 }
 
 
@@ -71,18 +80,29 @@ class CloudflareFault(Exception):
     """An error answer: HTTP status and v4 `errors` items."""
 
     def __init__(
-        self, status: int, code: int, message: str, *, pointer: str | None = None
+        self,
+        status: int,
+        code: int,
+        message: str,
+        *,
+        pointer: str | None = None,
+        chain: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.error: dict[str, Any] = {"code": code, "message": message}
+        if chain:
+            self.error["error_chain"] = chain
         if pointer is not None:
             self.error["source"] = {"pointer": pointer}
 
 
 @dataclass
 class FakeZone:
-    """One zone: its records (by id), edge settings and certificates."""
+    """One zone: records (by id), edge settings, entry point rulesets, certificates.
+
+    `rulesets` holds each phase's entry point ruleset once one was written.
+    """
 
     id: str
     name: str
@@ -93,9 +113,9 @@ class FakeZone:
             "always_use_https": "off",
             "min_tls_version": "1.0",
             "security_level": "medium",
-            "waf": "off",
         }
     )
+    rulesets: dict[str, dict[str, Any]] = field(default_factory=dict)
     certificates: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -239,6 +259,11 @@ class FakeCloudflare:
                 methods=["GET", "PATCH"],
             ),
             Route(
+                f"{prefix}/zones/{{zone_id}}/rulesets/phases/{{phase}}/entrypoint",
+                self._entrypoint,
+                methods=["GET", "PUT"],
+            ),
+            Route(
                 f"{prefix}/zones/{{zone_id}}/ssl/verification",
                 self._verification,
                 methods=["GET"],
@@ -253,7 +278,7 @@ class FakeCloudflare:
     async def _answer(
         self,
         request: Request,
-        scope: str,
+        scope: str | frozenset[str],
         work: Callable[[], Any],
         *,
         paged: bool = False,
@@ -281,7 +306,7 @@ class FakeCloudflare:
         self.calls.append(Call(request.method, request.url.path, response.status_code))
         return response
 
-    def _admit(self, request: Request, scope: str) -> None:
+    def _admit(self, request: Request, scope: str | frozenset[str]) -> None:
         # The global limit is 1,200 requests per five minutes; past it the API
         # answers 429 and `retry-after`, the seconds (rounded up) until more
         # capacity is available
@@ -291,6 +316,9 @@ class FakeCloudflare:
         )
         if self.rate_limit_next > 0 and limited:
             self.rate_limit_next -= 1
+            # The body's code and message, 971 "Please wait and consider
+            # throttling your request speed", as the API answers today
+            # (https://github.com/cloudflare/terraform-provider-cloudflare/issues/5494).
             raise CloudflareFault(
                 429, 971, "Please wait and consider throttling your request speed"
             )
@@ -301,7 +329,9 @@ class FakeCloudflare:
             # An unknown token: "Invalid API Token" (code 1000)
             # (https://developers.cloudflare.com/fundamentals/api/troubleshooting/).
             raise CloudflareFault(401, 1000, "Invalid API Token")
-        if scope not in scopes:
+        # A set of scopes means any one of them will do.
+        wanted = {scope} if isinstance(scope, str) else scope
+        if not wanted & scopes:
             # A valid token without the permission group gets 403 with code
             # 10000 "Authentication error"
             # (https://developers.cloudflare.com/fundamentals/api/troubleshooting/,
@@ -311,8 +341,9 @@ class FakeCloudflare:
     def _zone_of(self, request: Request) -> FakeZone:
         zone = self.zones.get(request.path_params["zone_id"])
         if zone is None:
-            # An unknown identifier: "Could not route to ..., perhaps your
-            # object identifier is invalid?" (code 7003).
+            # An unknown identifier: 404, code 7003 "Could not route to ...,
+            # perhaps your object identifier is invalid?"
+            # (https://github.com/qdm12/ddns-updater/discussions/1063).
             raise CloudflareFault(
                 404,
                 7003,
@@ -424,8 +455,10 @@ class FakeCloudflare:
         posts = body.get("posts") or []
         total = len(deletes) + len(patches) + len(puts) + len(posts)
         if total > self.batch_limit:
-            # The limit per plan is documented; the error code is not, so
-            # this one is the generic "DNS Validation Error".
+            # The limit per plan is documented; the error code is not:
+            # not documented; 1004 chosen because it is the API's generic
+            # "DNS Validation Error" (cloudflare/python-cloudflare#63 shows it,
+            # https://github.com/cloudflare/python-cloudflare/issues/63).
             raise CloudflareFault(
                 400,
                 1004,
@@ -508,12 +541,21 @@ class FakeCloudflare:
             )
         ttl = int(body.get("ttl", 1))
         if ttl != 1 and not 60 <= ttl <= 86400:
+            # 1004 "DNS Validation Error" with 9021 in its error_chain
+            # (https://github.com/timothymiller/cloudflare-ddns/issues/179;
+            # 60 to 86400 outside Enterprise).
             raise CloudflareFault(
                 400,
-                9021,
-                "Invalid TTL. Must be between 60 and 86400 seconds, or 1 for "
-                "Automatic.",
+                1004,
+                "DNS Validation Error",
                 pointer=pointer,
+                chain=[
+                    {
+                        "code": 9021,
+                        "message": "TTL must be between 60 and 86400 seconds, "
+                        "or 1 for Automatic.",
+                    }
+                ],
             )
         if proxied:
             # Proxied records always have automatic TTL; a value sent with
@@ -679,6 +721,52 @@ class FakeCloudflare:
 
         return await self._answer(request, scope, work)
 
+    async def _entrypoint(self, request: Request) -> JSONResponse:
+        # A zone's entry point ruleset for a phase: GET the latest version,
+        # PUT all of its rules (what is left out is removed), which creates
+        # the entry point if there was none and a new version each time
+        # (https://developers.cloudflare.com/ruleset-engine/basic-operations/add-rule-phase-rulesets/).
+        # Reading takes Zone WAF Read or Edit, writing Zone WAF Edit
+        # (https://developers.cloudflare.com/ruleset-engine/managed-rulesets/deploy-managed-ruleset/).
+        phase = request.path_params["phase"]
+        scope: str | frozenset[str] = (
+            frozenset({"waf:read", "waf:edit"})
+            if request.method == "GET"
+            else "waf:edit"
+        )
+
+        async def work() -> dict[str, Any] | None:
+            zone = self._zone_of(request)
+            if phase != MANAGED_PHASE:
+                # Not documented; the fake serves this one phase and answers
+                # the others as a path it cannot route (7003, see _zone_of).
+                raise CloudflareFault(
+                    404, 7003, f"Could not route to {request.url.path}"
+                )
+            current = zone.rulesets.get(phase)
+            if request.method == "GET":
+                if current is None:
+                    # 10003 "could not find entrypoint ruleset in the
+                    # http_request_firewall_managed phase", as a zone without
+                    # one answers (ibm-mas/ansible-devops#2403 shows the body;
+                    # 404 is the status of a missing resource in the v4 API).
+                    raise CloudflareFault(
+                        404,
+                        10003,
+                        f"could not find entrypoint ruleset in the {phase} phase",
+                    )
+                return copy.deepcopy(current)
+            body = await request.json()
+            ruleset = _next_ruleset(phase, current, body)
+            # dry_run=true validates and keeps nothing; result is null (the
+            # SDK's documentation of `dry_run` for this operation).
+            if request.query_params.get("dry_run") == "true":
+                return None
+            zone.rulesets[phase] = ruleset
+            return copy.deepcopy(ruleset)
+
+        return await self._answer(request, scope, work)
+
     async def _verification(self, request: Request) -> JSONResponse:
         # GET /zones/{zone_id}/ssl/verification lists certificate_status per
         # hostname (https://developers.cloudflare.com/api/resources/ssl/subresources/verification/methods/get/).
@@ -703,11 +791,15 @@ class FakeCloudflare:
                 ingress = list(config.get("ingress") or [])
                 if not ingress or "hostname" in ingress[-1]:
                     # cloudflared requires a last, catch-all rule
-                    # (https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/configure-tunnels/local-management/configuration-file/).
+                    # (https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/configure-tunnels/local-management/configuration-file/);
+                    # the API's message as cloudflare/terraform-provider-cloudflare#2327
+                    # shows it. The code is not documented; 1056 chosen
+                    # because it is unused elsewhere in this fake.
                     raise CloudflareFault(
                         400,
                         1056,
-                        "The last ingress rule must match all URLs (no hostname)",
+                        "Validation failed: The last ingress rule must match all "
+                        "URLs (i.e. it should not have a hostname or path filter)",
                     )
                 self.tunnel_ingress = ingress
                 self.tunnel_version += 1
@@ -721,6 +813,58 @@ class FakeCloudflare:
             }
 
         return await self._answer(request, "tunnel:edit", work)
+
+
+def _next_ruleset(
+    phase: str,
+    current: dict[str, Any] | None,
+    body: dict[str, Any],
+) -> dict[str, Any]:
+    now = _now()
+    version = int(current["version"]) + 1 if current else 1
+    before = {rule["id"]: rule for rule in (current or {}).get("rules", [])}
+    rules = []
+    for index, item in enumerate(body.get("rules") or []):
+        pointer = f"/rules/{index}"
+        action = item.get("action")
+        if not action or "expression" not in item:
+            # Not documented: the code for an incomplete rule; 1004, the
+            # generic validation code this fake answers elsewhere.
+            raise CloudflareFault(
+                400,
+                1004,
+                "a rule needs an action and an expression",
+                pointer=pointer,
+            )
+        executed = (item.get("action_parameters") or {}).get("id")
+        if action == "execute" and executed not in MANAGED_RULESETS:
+            # Not documented either; same choice of code as above.
+            raise CloudflareFault(
+                400,
+                1004,
+                f"ruleset {executed} cannot be executed in the {phase} phase",
+                pointer=pointer,
+            )
+        old = before.get(str(item.get("id")))
+        rule = {
+            **{k: v for k, v in item.items() if k not in ("version",)},
+            "id": old["id"] if old else _new_id(),
+            "enabled": bool(item.get("enabled", True)),
+            "version": str(int(old["version"]) + 1) if old else "1",
+            "last_updated": now,
+        }
+        rule.setdefault("ref", rule["id"])
+        rules.append(rule)
+    return {
+        "id": current["id"] if current else _new_id(),
+        "name": "zone",
+        "description": body.get("description", ""),
+        "kind": "zone",
+        "phase": phase,
+        "version": str(version),
+        "last_updated": now,
+        "rules": rules,
+    }
 
 
 def _envelope(
@@ -780,7 +924,9 @@ def _address(
     pointer: str | None,
 ) -> str:
     # Invalid content is refused with a code per type, for A 9005 "Content
-    # for A record must be a valid IPv4 address." (simplesurance/cfdns#17).
+    # for A record must be a valid IPv4 address." (simplesurance/cfdns#17),
+    # for AAAA 9006 "Content for AAAA record must be a valid IPv6 address."
+    # (https://github.com/wherelse/cloudflare-ddns-script/issues/15).
     kind = "IPv4" if family is ipaddress.IPv4Address else "IPv6"
     try:
         address = ipaddress.ip_address(content.strip())
