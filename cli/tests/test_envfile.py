@@ -34,6 +34,29 @@ def test_loading_sets_only_variables_the_environment_lacks(tmp_path: Path) -> No
     assert os.environ["HOMEHOST_TEST_GIVEN"] == "environment"
 
 
+def test_a_secret_given_in_the_environment_keeps_out_its_other_form(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "homehost.env"
+    write_env_file(
+        path,
+        {
+            "HOMEHOST_TEST_DATABASE_PASSWORD_FILE": "/state/secrets/password",
+            "HOMEHOST_TEST_TOKEN": "from the file",
+            "HOMEHOST_TEST_OTHER_FILE": "/state/secrets/other",
+        },
+    )
+    os.environ["HOMEHOST_TEST_DATABASE_PASSWORD"] = "given"
+    os.environ["HOMEHOST_TEST_TOKEN_FILE"] = "/given/token"
+    os.environ.pop("HOMEHOST_TEST_OTHER_FILE", None)
+
+    applied = load_env_file(path)
+
+    assert applied == {"HOMEHOST_TEST_OTHER_FILE": "/state/secrets/other"}
+    assert "HOMEHOST_TEST_DATABASE_PASSWORD_FILE" not in os.environ
+    assert "HOMEHOST_TEST_TOKEN" not in os.environ
+
+
 def test_the_state_directory_names_the_env_file(tmp_path: Path) -> None:
     layout = StateLayout(tmp_path)
     write_env_file(layout.env_file, {"HOMEHOST_TEST_LOADED": "yes"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -141,3 +143,63 @@ async def test_without_a_built_portal_pages_are_404(
     assert response.json()["message"] == (
         "the portal is not built; run `homehost up` to build it"
     )
+
+
+PORTAL_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+async def test_every_answer_carries_the_security_headers(
+    start_gateway: StartGateway, tmp_path: Path
+) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "index.html").write_text("<html>portal</html>")
+    gateway = await start_gateway(portal_dir=dist)
+
+    async with gateway.client() as client:
+        answers = {
+            "page": await client.get("/"),
+            "api": await client.get("/api/health"),
+            "refused": await client.get("/api/admins"),
+            "missing": await client.get("/api/nope"),
+            "login": await client.post("/api/auth/login", json={}),
+        }
+
+    for name, answer in answers.items():
+        headers = answer.headers
+        assert headers["x-content-type-options"] == "nosniff", name
+        assert headers["x-frame-options"] == "DENY", name
+        assert headers["referrer-policy"] == "same-origin", name
+        assert headers["content-security-policy"] == PORTAL_POLICY, name
+
+
+async def test_the_api_docs_load_swagger_ui_from_the_gateway(
+    gateway: Gateway,
+) -> None:
+    async with gateway.client() as client:
+        docs = await client.get("/api/docs")
+        script = await client.get("/api/docs/assets/swagger-ui-bundle.js")
+        style = await client.get("/api/docs/assets/swagger-ui.css")
+
+    sources = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    inline = re.findall(r"<script>(.*?)</script>", docs.text, re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    assert docs.status_code == 200
+    assert sources == [
+        "/api/docs/assets/swagger-ui.css",
+        "/api/docs/assets/favicon-32x32.png",
+        "/api/docs/assets/swagger-ui-bundle.js",
+    ]
+    assert "cdn.jsdelivr.net" not in docs.text
+    assert docs.headers["content-security-policy"] == PORTAL_POLICY.replace(
+        "script-src 'self'", f"script-src 'self' 'sha256-{digest}'"
+    )
+    assert script.status_code == 200
+    assert script.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert style.status_code == 200
+    assert style.headers["content-type"] == "text/css; charset=utf-8"

@@ -267,6 +267,35 @@ async def test_bad_input_keeps_the_services_codes_and_names_the_field(
     assert counts["mailboxes"] == 1
 
 
+async def test_a_bad_domain_filter_names_the_domain_field_and_dovecot_down_is_clean(
+    gateway: Gateway, mail_service: MailService
+) -> None:
+    token = await gateway.token_for("alice", ["read", "write:mail"])
+    async with gateway.client(headers=bearer(token)) as client:
+        await client.post("/api/mail/domains", json={"name": "example.test"})
+        await client.post(
+            "/api/mail/mailboxes",
+            json={"address": "alice@example.test", "password": PASSWORD},
+        )
+        filtered = await client.get("/api/mail/mailboxes", params={"domain": "'"})
+        # No Dovecot runs in this test: doveadm finds no socket.
+        usage = await client.get("/api/mail/mailboxes/alice@example.test/usage")
+
+    assert filtered.status_code == 422
+    assert filtered.json()["details"]["errors"] == [
+        {
+            "field": "domain",
+            "message": 'The domain name contains invalid characters: "\'".',
+        }
+    ]
+    assert usage.status_code == 503
+    assert usage.json() == {
+        "code": "unavailable",
+        "message": "Dovecot does not answer",
+        "details": {},
+    }
+
+
 async def test_no_credentials_401_read_only_token_403_for_changes(
     gateway: Gateway, mail_service: MailService
 ) -> None:

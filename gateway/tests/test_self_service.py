@@ -156,3 +156,36 @@ async def test_the_page_speaks_english_or_japanese(
     )
     assert f'<script nonce="{nonce}">' in english.text
     assert 'fetch("/api/self-service/password"' in english.text
+
+
+async def test_self_service_failures_never_block_admin_logins(
+    start_gateway: StartGateway, mail_service: MailService, dovecot: Dovecot
+) -> None:
+    gateway = await start_gateway(
+        login_max_failures_per_account=2, login_max_failures_per_address=2
+    )
+    await gateway.add_admin("alice")
+    await make_mailbox(mail_service, "eve@example.test")
+    wrong = {
+        "address": "mallory@example.test",
+        "current_password": "guess-number-one",
+        "new_password": NEW_PASSWORD,
+    }
+
+    async with gateway.client() as client:
+        failures = [(await client.post(ROUTE, json=wrong)).status_code for _ in "ab"]
+        blocked = await client.post(ROUTE, json=wrong)
+        admin = await client.post(
+            "/api/auth/login", json={"username": "alice", "password": gateway.password}
+        )
+    kinds = await gateway.sql(
+        "SELECT kind, subject FROM login_throttle ORDER BY kind, subject"
+    )
+
+    assert failures == [401, 401]
+    assert blocked.status_code == 429
+    assert admin.status_code == 200
+    assert [(row["kind"], row["subject"]) for row in kinds] == [
+        ("mailbox_account", "mailbox:mallory@example.test"),
+        ("mailbox_address", "127.0.0.1"),
+    ]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
+
+from typer.testing import CliRunner
+
+from homehost.cli.admin import admin_app
 
 if TYPE_CHECKING:
     from conftest import StartGateway
@@ -163,3 +168,87 @@ async def test_a_success_clears_the_account_count(start_gateway: StartGateway) -
         )
 
     assert still_allowed.status_code == 200
+
+
+async def test_unlocking_an_admin_also_lifts_the_address_blocks(
+    start_gateway: StartGateway,
+) -> None:
+    gateway = await start_gateway(
+        login_max_failures_per_address=2, login_max_failures_per_account=100
+    )
+    alice = await gateway.add_admin("alice")
+    await gateway.add_admin("bob")
+    wrong = {"username": "alice", "password": "not-the-password"}
+    right = {"username": "alice", "password": PASSWORD}
+
+    async with gateway.client() as client:
+        await gateway.log_in(client, "bob")
+        for _ in range(2):
+            await client.post("/api/auth/login", json=wrong)
+        blocked = await client.post("/api/auth/login", json=right)
+        unlocked = await client.post(f"/api/admins/{alice.id}/unlock")
+        after = await client.post("/api/auth/login", json=right)
+        unlocks = (
+            await client.get("/api/audit", params={"action": "admins.unlock"})
+        ).json()
+
+    assert blocked.status_code == 429
+    assert unlocked.status_code == 204
+    assert after.status_code == 200
+    assert unlocks["items"][0]["details"]["unlocked_addresses"] == ["127.0.0.1"]
+
+
+async def test_the_cli_unlocks_an_account_and_every_address(
+    start_gateway: StartGateway,
+) -> None:
+    gateway = await start_gateway(
+        login_max_failures_per_account=4,
+        login_max_failures_per_address=2,
+        trusted_proxies=["127.0.0.1/32"],
+    )
+    await gateway.add_admin("alice")
+    wrong = {"username": "alice", "password": "not-the-password"}
+    right = {"username": "alice", "password": PASSWORD}
+    settings = gateway.settings
+    environment = {
+        "HOMEHOST_GATEWAY_DATABASE_NAME": settings.database_name,
+        "HOMEHOST_GATEWAY_DATABASE_USER": settings.database_user,
+        "HOMEHOST_GATEWAY_DATABASE_PASSWORD": (
+            settings.database_password.get_secret_value()
+        ),
+    }
+
+    async with gateway.client() as client:
+        for address in ("192.0.2.7", "192.0.2.7", "192.0.2.8", "192.0.2.8"):
+            await client.post("/api/auth/login", json=wrong, headers=_from(address))
+        locked = await client.post(
+            "/api/auth/login", json=right, headers=_from("192.0.2.9")
+        )
+        # The CLI runs its own event loop, so it runs in a thread here.
+        result = await asyncio.to_thread(
+            CliRunner().invoke, admin_app, ["unlock", "Alice"], env=environment
+        )
+        after = await client.post(
+            "/api/auth/login", json=right, headers=_from("192.0.2.7")
+        )
+        unknown = await asyncio.to_thread(
+            CliRunner().invoke, admin_app, ["unlock", "nobody"], env=environment
+        )
+        await gateway.log_in(client, "alice")
+        unlocks = (
+            await client.get("/api/audit", params={"action": "admins.unlock"})
+        ).json()
+
+    assert locked.status_code == 429
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "unlocked alice; addresses unblocked: 192.0.2.7, 192.0.2.8\n"
+    )
+    assert after.status_code == 200
+    assert unknown.exit_code == 1
+    assert unlocks["total"] == 1
+    entry = unlocks["items"][0]
+    assert entry["actor"].startswith("cli:")
+    assert entry["target"] == "admin:alice"
+    assert entry["result"] == "success"
+    assert entry["details"] == {"unlocked_addresses": ["192.0.2.7", "192.0.2.8"]}

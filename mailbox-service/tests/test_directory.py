@@ -6,7 +6,7 @@ import base64
 import json
 import stat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -24,9 +24,18 @@ from homehost.mailbox.schemas import (
     MailDnsPlan,
     Resolution,
 )
-from homehost.shared.errors import Conflict, HomehostError, InvalidRequest, NotFound
+from homehost.shared.errors import (
+    Conflict,
+    HomehostError,
+    InvalidRequest,
+    NotFound,
+    ServiceUnavailable,
+)
 
 from .conftest import MailService
+
+if TYPE_CHECKING:
+    from tests.mail_servers import StartService
 
 PASSWORD = "violet-harbour-tram-42"
 
@@ -179,7 +188,7 @@ async def test_bad_input_gets_a_field_error_and_writes_nothing(
             {"name": "bad_domain!"},
             InvalidRequest,
             "name",
-            "The part after the @-sign contains invalid characters: '!', '_'.",
+            "The domain name contains invalid characters: '!', '_'.",
         ),
     ]
     for operation, payload, error_class, field, message in cases:
@@ -529,3 +538,97 @@ def verify(stored: str, password: str) -> str:
         check=False,
     )
     return result.stdout.strip() if result.returncode == 0 else ""
+
+
+async def test_domain_names_are_refused_in_domain_words(
+    start_mail_service: StartService,
+) -> None:
+    service = await start_mail_service(require_dovecot=False, allow_test_domains=False)
+    cases = [
+        (
+            "domains.create",
+            {"name": "example.test"},
+            "name",
+            "example.test is a reserved name",
+        ),
+        (
+            "domains.create",
+            {"name": "printer.local"},
+            "name",
+            "printer.local is a reserved name",
+        ),
+        (
+            "domains.create",
+            {"name": "intranet"},
+            "name",
+            "intranet is not a full domain name: it needs a dot, as in example.com",
+        ),
+        (
+            "domains.create",
+            {"name": "a..example.com"},
+            "name",
+            "A domain name cannot have two periods in a row.",
+        ),
+        (
+            "mailboxes.list",
+            {"domain": "'"},
+            "domain",
+            'The domain name contains invalid characters: "\'".',
+        ),
+        (
+            "aliases.list",
+            {"domain": "bad_domain!"},
+            "domain",
+            "The domain name contains invalid characters: '!', '_'.",
+        ),
+    ]
+    for operation, payload, field, message in cases:
+        error = await refused(service, operation, payload)
+        assert type(error) is InvalidRequest, (payload, error)
+        assert field_errors(error) == [{"field": field, "message": message}], payload
+
+
+@pytest.mark.parametrize("character", ["\u202a", "\u202e", "\u2066", "\u2069"])
+async def test_display_names_refuse_bidirectional_controls(
+    hosted: MailService, character: str
+) -> None:
+    before = await hosted.counts()
+    reason = (
+        "must not contain bidirectional control characters "
+        "(U+202A-U+202E, U+2066-U+2069)"
+    )
+
+    created = await refused(
+        hosted,
+        "mailboxes.create",
+        {
+            "address": "carol@example.test",
+            "password": PASSWORD,
+            "display_name": f"Carol{character}lanimriC",
+        },
+    )
+    updated = await refused(
+        hosted,
+        "mailboxes.update",
+        {"address": "alice@example.test", "display_name": f"{character}Alice"},
+    )
+
+    for error in (created, updated):
+        assert type(error) is InvalidRequest
+        assert field_errors(error) == [{"field": "display_name", "message": reason}]
+    assert await hosted.counts() == before
+
+
+async def test_usage_without_dovecot_answers_without_its_details(
+    hosted: MailService, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `hosted` runs no Dovecot: doveadm finds no socket to ask.
+    error = await refused(hosted, "usage", {"address": "alice@example.test"})
+
+    assert type(error) is ServiceUnavailable
+    assert error.message == "Dovecot does not answer"
+    assert error.details == {}
+    assert any(
+        record.message.startswith("Dovecot does not answer: doveadm quota get failed")
+        for record in caplog.records
+    )

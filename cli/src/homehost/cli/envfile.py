@@ -4,7 +4,8 @@
 their passwords and the servers `up` found or started. It never holds a
 secret itself, only paths to secret files. Loading it sets only the
 variables the environment does not already set, so a variable given on
-the command line always wins.
+the command line always wins; a secret given as `X` in the environment
+also keeps the file's `X_FILE` out (and `X_FILE` keeps out `X`).
 """
 
 from __future__ import annotations
@@ -26,11 +27,28 @@ _VARIABLE_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 def load_env_file(path: Path) -> dict[str, str]:
     """Set the file's variables that the environment lacks; return those set."""
+    file_values = {
+        name: value for name, value in dotenv_values(path).items() if value is not None
+    }
+    applied = values_to_apply(os.environ, file_values)
+    os.environ.update(applied)
+    return applied
+
+
+def values_to_apply(
+    environ: Mapping[str, str], file_values: Mapping[str, str]
+) -> dict[str, str]:
+    """Return which of an env file's values loading it sets over `environ`.
+
+    A variable the environment sets wins over the file's, and so does its
+    other form: `X` in the environment skips the file's `X_FILE`, and
+    `X_FILE` skips `X`, as a secret may be given one way only.
+    """
     applied: dict[str, str] = {}
-    for name, value in dotenv_values(path).items():
-        if value is None or name in os.environ:
+    for name, value in file_values.items():
+        other = name.removesuffix("_FILE") if name.endswith("_FILE") else f"{name}_FILE"
+        if name in environ or other in environ:
             continue
-        os.environ[name] = value
         applied[name] = value
     return applied
 

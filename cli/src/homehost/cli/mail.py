@@ -15,16 +15,32 @@ from homehost.mail_ingest.signing import INBOUND_PATH, Envelope, signed_headers
 
 mail_app = typer.Typer(help="Inbound mail.", no_args_is_help=True)
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+
+def _read(path: Path, what: str) -> bytes:
+    """Return the file's bytes, or exit 2 naming it and why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        errors.print(
+            f"[red]{what}: cannot read {path}: {exc.strerror or exc}[/red]",
+            highlight=False,
+        )
+        raise typer.Exit(2) from exc
 
 
 def _secret(secret_file: Path | None) -> bytes:
     if secret_file is not None:
-        return secret_file.read_text(encoding="utf-8").rstrip("\r\n").encode()
+        return _read(secret_file, "--secret-file").decode().rstrip("\r\n").encode()
     value = os.environ.get("HOMEHOST_INGEST_WORKER_SECRET", "")
     path = os.environ.get("HOMEHOST_INGEST_WORKER_SECRET_FILE", "")
     if not value and path:
-        value = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        value = (
+            _read(Path(path), "HOMEHOST_INGEST_WORKER_SECRET_FILE")
+            .decode()
+            .rstrip("\r\n")
+        )
     if not value:
         errors.print(
             "[red]no secret: set HOMEHOST_INGEST_WORKER_SECRET(_FILE) "
@@ -52,7 +68,7 @@ def inject(
     ] = None,
 ) -> None:
     """Send FILE to mail-ingest, signed exactly as the Email Worker sends it."""
-    raw = file.read_bytes()
+    raw = _read(file, "the message")
     headers = signed_headers(
         _secret(secret_file),
         body=raw,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from typing import Annotated
@@ -15,7 +16,9 @@ from rich.table import Table
 from homehost.cli import stack
 from homehost.cli.admin import admin_app
 from homehost.cli.envfile import load_state_environment
+from homehost.cli.layout import current_layout
 from homehost.cli.mail import mail_app
+from homehost.cli.processes import is_running, read_started
 from homehost.shared.bus import connect_bus
 from homehost.shared.errors import ConfigurationError, ServiceUnavailable
 from homehost.shared.health import SystemHealth, collect_health
@@ -27,7 +30,7 @@ app = typer.Typer(
     help="homehost: one home server as a small hosting company.", no_args_is_help=True
 )
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 # Every command first reads what `homehost up` wrote (<state_dir>/homehost.env)
 # without overriding the environment, so `run` and `status` see its stack.
@@ -70,6 +73,7 @@ def run(
     ] = None,
 ) -> None:
     """Run services in the foreground, in this one process."""
+    refuse_beside_background()
     definitions = _pick_services(services)
     settings = _load_settings(definitions)
     any_settings = next(iter(settings.values()))
@@ -96,7 +100,11 @@ def status(
     Exits 0 when every service answers (a degraded one is shown with its
     reason), 1 when any is down or NATS does not answer.
     """
-    settings = ServiceSettings()
+    try:
+        settings = load_settings(ServiceSettings)
+    except ConfigurationError as exc:
+        errors.print(f"[red]bad settings: {exc.message}[/red]")
+        raise typer.Exit(2) from exc
     names = list(discover_services())
 
     async def gather() -> SystemHealth:
@@ -120,8 +128,33 @@ def status(
         errors.print(f"[red]NATS at {settings.nats_url} does not answer: {exc}[/red]")
         raise typer.Exit(1) from exc
     console.print(render_health(health))
+    if health.services and all(view.status == "down" for view in health.services):
+        console.print(NOBODY_ANSWERS)
     if any(view.status == "down" for view in health.services):
         raise typer.Exit(1)
+
+
+NOBODY_ANSWERS = "no service answers: is homehost running? start it with ./homehost up"
+
+
+def refuse_beside_background() -> None:
+    """Exit 1 when the homehost that `up` started in the background still runs.
+
+    Both would listen on the same ports; the background one is stopped first.
+    """
+    try:
+        record = read_started(current_layout().started_file)
+    except OSError:
+        return  # Another user's state, unreadable: nothing of ours runs there.
+    process = record.processes.get("homehost")
+    if process is None or process.pid == os.getpid() or not is_running(process):
+        return
+    errors.print(
+        f"[red]homehost is already running in the background (pid {process.pid}); "
+        "stop it with ./homehost down[/red]",
+        highlight=False,
+    )
+    raise typer.Exit(1)
 
 
 STATUS_STYLE = {"ok": "green", "degraded": "yellow", "down": "red"}

@@ -18,21 +18,23 @@ import asyncio
 import contextlib
 import fcntl
 import os
+import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 import httpx
 import typer
+from dotenv import dotenv_values
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from homehost.cli.envfile import load_env_file, write_env_file
-from homehost.cli.errors import StackError
+from homehost.cli.envfile import load_env_file, values_to_apply, write_env_file
+from homehost.cli.errors import SettingsError, StackError
 from homehost.cli.layout import StateLayout, current_layout
 from homehost.cli.mailservers import bring_up_mail_servers
 from homehost.cli.portal import PortalBuild, ensure_portal
@@ -54,13 +56,16 @@ from homehost.cli.provision import (
 from homehost.cli.scanservers import bring_up_scan_servers
 from homehost.cli.servers import ensure_mariadb, ensure_nats, ensure_redis
 from homehost.cli.settings import StackSettings
+from homehost.cli.workersecret import VARIABLE as WORKER_SECRET_VARIABLE
 from homehost.cli.workersecret import WorkerSecret, ensure_worker_secret
+from homehost.shared.errors import ConfigurationError
 from homehost.shared.health import ServiceHealthView, SystemHealth
 from homehost.shared.runtime import ServiceDefinition, discover_services
 from homehost.shared.settings import ServiceSettings
+from homehost.shared.settings import load_settings as load_service_settings
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 Say = Callable[[str], None]
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
@@ -78,6 +83,9 @@ CARRIED_VARIABLES = (
 # Cloudflare settings. The API token itself is a secret and the env file
 # holds none; it is kept as the path in HOMEHOST_DNS_CLOUDFLARE_API_TOKEN_FILE.
 CARRIED_PREFIXES = ("HOMEHOST_DNS_",)
+# Every port given to `up` (the gateway's, mail-ingest's, the mail and
+# scanner servers'), so that later commands find the services where they are.
+CARRIED_PORT = re.compile(r"^HOMEHOST_[A-Z0-9_]*_PORT$")
 NEVER_CARRIED = frozenset({"HOMEHOST_DNS_CLOUDFLARE_API_TOKEN"})
 
 # `down` stops the services before the servers they use, Postfix (which
@@ -110,6 +118,9 @@ def up(
         layout.create()
         with exclusive(layout):
             report = bring_up(layout, health_timeout=timeout, say=console.print)
+    except SettingsError as exc:
+        errors.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from exc
     except StackError as exc:
         errors.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from exc
@@ -181,6 +192,18 @@ def bring_up(layout: StateLayout, *, health_timeout: float, say: Say) -> UpRepor
     """Bring the stack up; return the portal's address and the services' health."""
     layout.create()
     settings = load_settings(StackSettings)
+    definitions = discover_services()
+    # Every service's settings are checked before anything is started or
+    # written, as they will be given: the env file's values, and a stand-in
+    # for each secret that `up` itself makes later.
+    check_settings(
+        definitions,
+        planned_environment(
+            stack_environment(layout, settings, [])
+            | secrets_up_makes(definitions.values())
+        ),
+        env_file=layout.env_file,
+    )
     record = read_started(layout.started_file)
     for name, process in list(record.processes.items()):
         if not is_running(process):
@@ -197,7 +220,6 @@ def bring_up(layout: StateLayout, *, health_timeout: float, say: Say) -> UpRepor
     keep(ensure_mariadb(settings.mariadb_host, settings.mariadb_port, layout, say=say))
     keep(ensure_redis(settings.redis_host, settings.redis_port, layout, say=say))
 
-    definitions = discover_services()
     target = MariadbTarget(
         host=settings.mariadb_host,
         port=settings.mariadb_port,
@@ -253,6 +275,9 @@ def bring_up(layout: StateLayout, *, health_timeout: float, say: Say) -> UpRepor
         if settings.portal_build
         else PortalBuild(built=False, servable=True, note="not built by `up`")
     )
+    check_settings(
+        definitions, planned_environment(environment), env_file=layout.env_file
+    )
     if write_env_file(layout.env_file, environment):
         say(f"settings: wrote {layout.env_file}")
     load_env_file(layout.env_file)
@@ -289,11 +314,96 @@ def stack_environment(
         if name in os.environ:
             values[name] = os.environ[name]
     for name, value in os.environ.items():
-        if name.startswith(CARRIED_PREFIXES) and name not in NEVER_CARRIED:
+        carried = name.startswith(CARRIED_PREFIXES) or CARRIED_PORT.match(name)
+        if carried and name not in NEVER_CARRIED:
             values[name] = value
     for outcome in provisioned:
         values.update(outcome.environment())
     return values
+
+
+# Stands for a secret `up` makes after the check (a database password, the
+# Email Worker's secret); it is never written anywhere.
+STAND_IN_SECRET = "made-by-homehost-up"  # noqa: S105 - not a secret, a stand-in.
+
+
+def secrets_up_makes(definitions: Iterable[ServiceDefinition]) -> dict[str, str]:
+    """Return a stand-in for each secret `up` makes and the environment lacks."""
+    variables = [WORKER_SECRET_VARIABLE] + [
+        f"{account.env_prefix}DATABASE_PASSWORD"
+        for account in database_accounts(definitions)
+    ]
+    return {
+        variable: STAND_IN_SECRET
+        for variable in variables
+        if variable not in os.environ and f"{variable}_FILE" not in os.environ
+    }
+
+
+def planned_environment(values: Mapping[str, str]) -> dict[str, str]:
+    """Return the environment the services get once `values` are loaded."""
+    return dict(os.environ) | values_to_apply(os.environ, values)
+
+
+def check_settings(
+    definitions: Mapping[str, ServiceDefinition],
+    environment: Mapping[str, str],
+    *,
+    env_file: os.PathLike[str],
+) -> None:
+    """Load every service's settings from `environment`, or raise `SettingsError`.
+
+    The error names each bad variable, why it is refused and, when the
+    value came from the env file, that file.
+    """
+    from_file = dotenv_values(env_file) if os.path.isfile(env_file) else {}
+    problems: list[str] = []
+    with _environment_of(environment):
+        for name, definition in definitions.items():
+            try:
+                load_service_settings(definition.settings_class)
+            except ConfigurationError as exc:
+                found = exc.details.get("errors") or [
+                    {"variable": exc.details.get("variable", ""), "message": ""}
+                ]
+                problems.extend(
+                    f"{name}: "
+                    + (
+                        f"{p['variable']}: {p['message']}"
+                        if p["message"]
+                        else exc.message
+                    )
+                    + _origin(p["variable"], environment, from_file, env_file)
+                    for p in found
+                )
+    if problems:
+        raise SettingsError(
+            "bad settings, so nothing was written or started:\n  "
+            + "\n  ".join(dict.fromkeys(problems))
+        )
+
+
+def _origin(
+    variable: str,
+    environment: Mapping[str, str],
+    from_file: Mapping[str, str | None],
+    env_file: os.PathLike[str],
+) -> str:
+    if variable in from_file and from_file[variable] == environment.get(variable):
+        return f" (set in {os.fspath(env_file)})"
+    return ""
+
+
+@contextlib.contextmanager
+def _environment_of(environment: Mapping[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(environment)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def bring_down(layout: StateLayout, *, say: Say) -> list[str]:
@@ -387,15 +497,11 @@ def _reason(view: ServiceHealthView) -> str:
 
 
 def load_settings(settings_class: type[SettingsT]) -> SettingsT:
-    """Load settings, turning a validation error into one clear message."""
+    """Load settings, turning a bad one into a `SettingsError` naming its variable."""
     try:
-        return settings_class()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
-            for problem in exc.errors(include_url=False)
-        )
-        raise StackError(f"bad settings: {problems}") from exc
+        return load_service_settings(settings_class)
+    except ConfigurationError as exc:
+        raise SettingsError(f"bad settings: {exc.message}") from exc
 
 
 def _ensure_homehost(

@@ -173,8 +173,14 @@ async def delete_admin(pool: Pool, *, admin_id: int, acting_admin_id: int) -> Ro
     return admin
 
 
-async def unlock_admin(pool: Pool, *, admin_id: int) -> Row:
-    """Lift a lockout of an admin's account and forget its failed logins."""
+async def unlock_admin(pool: Pool, *, admin_id: int) -> tuple[Row, list[str]]:
+    """Lift the lockouts that stop an admin from logging in.
+
+    Forgets the account's failed logins and every address's (the admin's
+    address is unknown); returns the admin and the addresses that were
+    locked.
+    """
     admin = await get_admin(pool, admin_id=admin_id)
     await throttle.clear_account(pool, username=admin["username"])
-    return admin
+    addresses = await throttle.clear_admin_addresses(pool)
+    return admin, addresses

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import re
 from typing import Any
 
+import swagger_ui_bundle  # type: ignore[import-untyped]  # Ships no type information.
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from homehost.gateway import __version__
@@ -28,7 +34,12 @@ from homehost.gateway.api import (
 from homehost.gateway.api.responses import COMMON
 from homehost.gateway.deps import GatewayState
 from homehost.gateway.errors import PayloadTooLarge, TooManyAttempts, http_status_for
-from homehost.gateway.middleware import AuditMiddleware, BodyLimitMiddleware
+from homehost.gateway.middleware import (
+    CONTENT_SECURITY_POLICY,
+    AuditMiddleware,
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 from homehost.shared.errors import HomehostError, invalid_request
 
 logger = logging.getLogger(__name__)
@@ -43,6 +54,11 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/api/self-service/password"),
     }
 )
+
+# Swagger UI is served from the gateway itself: the docs work offline and
+# no third-party script runs on the admin origin.
+DOCS_ASSETS = "/api/docs/assets"
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -64,7 +80,7 @@ def create_app(state: GatewayState) -> FastAPI:
         title="homehost",
         version=__version__,
         description="The REST API of homehost.",
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
         generate_unique_id_function=_operation_id,
@@ -84,6 +100,19 @@ def create_app(state: GatewayState) -> FastAPI:
         dns,
     ):
         app.include_router(area.router)
+    app.mount(
+        DOCS_ASSETS,
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="docs.assets",
+    )
+    app.add_api_route(
+        "/api/docs",
+        _api_docs,
+        methods=["GET"],
+        name="docs.page",
+        include_in_schema=False,
+        response_class=HTMLResponse,
+    )
     # Last, so that it only answers what no API route does.
     app.include_router(portal.router)
 
@@ -96,7 +125,31 @@ def create_app(state: GatewayState) -> FastAPI:
     app.add_middleware(
         AuditMiddleware, audit=lambda: state.audit, settings=state.settings
     )
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
+
+
+async def _api_docs() -> HTMLResponse:
+    """Swagger UI for the API, with its assets served by the gateway."""
+    page = get_swagger_ui_html(
+        openapi_url="/api/openapi.json",
+        title="homehost API",
+        swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+    )
+    # The page starts Swagger UI from one inline script: the policy allows
+    # exactly that script, by its hash, and no other.
+    hashes = " ".join(
+        "'sha256-"
+        + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        + "'"
+        for script in _INLINE_SCRIPT.findall(bytes(page.body).decode())
+    )
+    policy = CONTENT_SECURITY_POLICY.replace(
+        "script-src 'self'", f"script-src 'self' {hashes}"
+    )
+    return HTMLResponse(page.body, headers={"Content-Security-Policy": policy})
 
 
 async def _homehost_error(_: Request, error: Exception) -> JSONResponse:

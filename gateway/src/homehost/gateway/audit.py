@@ -76,6 +76,34 @@ def result_for_status(status_code: int) -> AuditResult:
     return "failure"
 
 
+async def store_entry(
+    pool: Pool, record: AuditRecord, *, now: datetime | None = None
+) -> int:
+    """Store an entry in MariaDB only (no event); return its id.
+
+    For callers without a bus, such as the command line.
+    """
+    _, audit_id = await execute(
+        pool,
+        "INSERT INTO audit_log (time, actor, auth, token_id, action, target,"
+        " result, status_code, client_address, details)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            now or utc_now(),
+            record.actor[:255],
+            record.auth,
+            record.token_id,
+            record.action[:100],
+            record.target[:255],
+            record.result,
+            record.status_code,
+            record.client_address[:64],
+            json.dumps(record.details, default=str),
+        ),
+    )
+    return audit_id
+
+
 class AuditLog:
     """Stores entries in MariaDB and publishes them on the bus."""
 
@@ -87,24 +115,7 @@ class AuditLog:
     async def record(self, record: AuditRecord) -> int:
         """Store an entry, publish it in the background; return its id."""
         now = utc_now()
-        _, audit_id = await execute(
-            self.pool,
-            "INSERT INTO audit_log (time, actor, auth, token_id, action, target,"
-            " result, status_code, client_address, details)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                now,
-                record.actor[:255],
-                record.auth,
-                record.token_id,
-                record.action[:100],
-                record.target[:255],
-                record.result,
-                record.status_code,
-                record.client_address[:64],
-                json.dumps(record.details, default=str),
-            ),
-        )
+        audit_id = await store_entry(self.pool, record, now=now)
         event = AuditRecorded(
             occurred_at=as_utc(now),
             audit_id=audit_id,

@@ -45,10 +45,11 @@ async def record_failed_attempt(
     *,
     username: str | None,
     address: str,
+    realm: throttle.Realm = "admin",
 ) -> InvalidCredentials:
     """Count a failed attempt, audit any lockout; return the error to raise."""
     lockouts = await throttle.record_failure(
-        pool, settings, username=username, address=address
+        pool, settings, username=username, address=address, realm=realm
     )
     for lockout in lockouts:
         logger.warning(

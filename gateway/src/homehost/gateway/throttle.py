@@ -4,6 +4,10 @@ Counters live in MariaDB so that every copy of the gateway sees the same
 numbers. Once the failures inside the window reach the limit, the account
 or address is locked until `locked_until`; every login from it is then
 refused before its password is even checked.
+
+Admin logins and the mailbox self-service count apart, each under its own
+kinds (`account`/`address` and `mailbox_account`/`mailbox_address`), so
+that guessing mailbox passwords can never lock an admin out.
 """
 
 from __future__ import annotations
@@ -18,7 +22,14 @@ from homehost.gateway.adapters.database import Pool, execute, fetch_all, utc_now
 from homehost.gateway.errors import TooManyAttempts
 from homehost.gateway.settings import GatewaySettings
 
-ThrottleKind = Literal["account", "address"]
+ThrottleKind = Literal["account", "address", "mailbox_account", "mailbox_address"]
+Realm = Literal["admin", "mailbox"]
+
+# The kinds (account, address) each realm counts under.
+_KINDS: dict[Realm, tuple[ThrottleKind, ThrottleKind]] = {
+    "admin": ("account", "address"),
+    "mailbox": ("mailbox_account", "mailbox_address"),
+}
 
 
 @dataclass(frozen=True)
@@ -37,15 +48,16 @@ def account_key(username: str) -> str:
 
 
 async def ensure_login_allowed(
-    pool: Pool, *, username: str | None, address: str
+    pool: Pool, *, username: str | None, address: str, realm: Realm = "admin"
 ) -> None:
     """Raise `TooManyAttempts` while the account or the address is locked."""
     now = utc_now()
-    conditions = ["(kind = 'address' AND subject = %s)"]
-    args: list[object] = [address]
+    account_kind, address_kind = _KINDS[realm]
+    conditions = ["(kind = %s AND subject = %s)"]
+    args: list[object] = [address_kind, address]
     if username is not None:
-        conditions.append("(kind = 'account' AND subject = %s)")
-        args.append(account_key(username))
+        conditions.append("(kind = %s AND subject = %s)")
+        args.extend([account_kind, account_key(username)])
     # Only fixed fragments are joined into the text; values are parameters.
     where = " OR ".join(conditions)
     sql = (
@@ -58,15 +70,25 @@ async def ensure_login_allowed(
 
 
 async def record_failure(
-    pool: Pool, settings: GatewaySettings, *, username: str | None, address: str
+    pool: Pool,
+    settings: GatewaySettings,
+    *,
+    username: str | None,
+    address: str,
+    realm: Realm = "admin",
 ) -> list[Lockout]:
     """Count a failed login; return the lockouts this failure started."""
+    account_kind, address_kind = _KINDS[realm]
     counters: list[tuple[ThrottleKind, str, int]] = [
-        ("address", address, settings.login_max_failures_per_address)
+        (address_kind, address, settings.login_max_failures_per_address)
     ]
     if username is not None:
         counters.append(
-            ("account", account_key(username), settings.login_max_failures_per_account)
+            (
+                account_kind,
+                account_key(username),
+                settings.login_max_failures_per_account,
+            )
         )
     lockouts = []
     for kind, subject, limit in counters:
@@ -113,14 +135,31 @@ async def _count(
     )
 
 
-async def clear_account(pool: Pool, *, username: str) -> bool:
+async def clear_account(pool: Pool, *, username: str, realm: Realm = "admin") -> bool:
     """Forget an account's failures and lift its lock; True if it had any."""
+    account_kind, _ = _KINDS[realm]
     changed, _ = await execute(
         pool,
-        "DELETE FROM login_throttle WHERE kind = 'account' AND subject = %s",
-        (account_key(username),),
+        "DELETE FROM login_throttle WHERE kind = %s AND subject = %s",
+        (account_kind, account_key(username)),
     )
     return changed > 0
+
+
+async def clear_admin_addresses(pool: Pool) -> list[str]:
+    """Forget every address's failed admin logins; return the locked ones.
+
+    Which address an admin will come from is unknown (behind a tunnel,
+    every visitor may share one), so unlocking an admin lifts them all.
+    """
+    rows = await fetch_all(
+        pool,
+        "SELECT subject FROM login_throttle"
+        " WHERE kind = 'address' AND locked_until > %s ORDER BY subject",
+        (utc_now(),),
+    )
+    await execute(pool, "DELETE FROM login_throttle WHERE kind = 'address'", ())
+    return [row["subject"] for row in rows]
 
 
 async def locked_accounts(pool: Pool, usernames: Iterable[str]) -> dict[str, datetime]:

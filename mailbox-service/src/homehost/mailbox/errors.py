@@ -72,7 +72,15 @@ class WrongCredentials(Unauthorized, MailboxError):
 
 
 class DovecotUnavailable(ServiceUnavailable, MailboxError):
-    """doveadm or doveconf did not answer as expected."""
+    """doveadm or doveconf did not answer as expected.
+
+    The caller sees only "Dovecot does not answer"; `detail` (a command's
+    error output, which names sockets and paths) is for the log.
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("Dovecot does not answer")
+        self.detail = detail
 
 
 class HashNotVerified(ServiceUnavailable, MailboxError):

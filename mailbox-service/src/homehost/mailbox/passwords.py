@@ -154,7 +154,7 @@ class PasswordHashing:
         except DovecotUnavailable as exc:
             # Dovecot may not be configured yet on a fresh box; the hash is
             # still verified by doveadm, which has no such limit.
-            logger.warning("cannot read Dovecot's auth memory limit: %s", exc)
+            logger.warning("cannot read Dovecot's auth memory limit: %s", exc.detail)
             return
         needed = ARGON2_MEMORY_KIB * 1024 + ARGON2_VSZ_HEADROOM
         if limit is not None and limit < needed:

@@ -82,6 +82,9 @@ logger = logging.getLogger(__name__)
 # so they are held to characters that are safe there and in every client.
 _LOCAL_PART = re.compile(r"^[a-z0-9](?:[a-z0-9._+-]{0,62}[a-z0-9])?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Bidirectional embeddings, overrides and isolates: they make a name read
+# differently from what it holds (a "From:" that seems to be someone else).
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 # Cloudflare Email Routing's MX hosts; all three are equivalent.
 CLOUDFLARE_MX = (
@@ -132,11 +135,46 @@ def normalise_address(value: str, *, field: str, allow_test: bool) -> str:
     return f"{local_part}@{domain}"
 
 
+# email_validator speaks of the part after an address's @-sign; a domain
+# field is told about its domain name instead.
+_DOMAIN_WORDING = (
+    ("The email address is too long after the @-sign", "The domain name is too long"),
+    (
+        "The email address contains invalid characters after the @-sign",
+        "The domain name contains invalid characters",
+    ),
+    ("The part after the @-sign", "The domain name"),
+    ("After the @-sign, periods", "In a domain name, periods"),
+    (" immediately after the @-sign or after a period", " at the start of a label"),
+    ("in brackets after the @-sign", "in brackets"),
+    ("An email address", "A domain name"),
+    ("The email address", "The domain name"),
+)
+
+
+def _domain_reason(value: str, reason: str) -> str:
+    if "special-use or reserved name" in reason:
+        return f"{value} is a reserved name"
+    if "It should have a period" in reason:
+        return f"{value} is not a full domain name: it needs a dot, as in example.com"
+    if "not within a valid top-level domain" in reason:
+        return f"{value} does not end in a valid top-level domain"
+    for generic, specific in _DOMAIN_WORDING:
+        reason = reason.replace(generic, specific)
+    if "@-sign" in reason or "email address" in reason:
+        return "the domain name is not valid"
+    return reason
+
+
 def normalise_domain(value: str, *, field: str, allow_test: bool) -> str:
     """Return the domain in lower-case ASCII (IDNA), refusing an invalid one."""
     if "@" in value:
         raise FieldError(field, "a domain name has no @")
-    return _validate(f"postmaster@{value}", field=field, allow_test=allow_test)[1]
+    try:
+        return _validate(f"postmaster@{value}", field=field, allow_test=allow_test)[1]
+    except FieldError as exc:
+        reason = exc.details["errors"][0]["message"]
+        raise FieldError(field, _domain_reason(value, reason)) from exc
 
 
 def _check_quota(mail: Mail, quota: int, *, field: str) -> int:
@@ -149,6 +187,12 @@ def _check_quota(mail: Mail, quota: int, *, field: str) -> int:
 def _check_display_name(value: str, *, field: str) -> str:
     if _CONTROL.search(value):
         raise FieldError(field, "must not contain control characters or newlines")
+    if _BIDI_CONTROL.search(value):
+        raise FieldError(
+            field,
+            "must not contain bidirectional control characters "
+            "(U+202A-U+202E, U+2066-U+2069)",
+        )
     return value
 
 
@@ -200,13 +244,13 @@ async def list_domains(*, mail: Mail) -> DomainList:
     return DomainList(domains=[_domain_public(row) for row in rows])
 
 
-async def _find_domain(mail: Mail, name: str) -> DomainRow:
+async def _find_domain(mail: Mail, name: str, *, field: str = "name") -> DomainRow:
     domain = normalise_domain(
-        name, field="name", allow_test=mail.settings.allow_test_domains
+        name, field=field, allow_test=mail.settings.allow_test_domains
     )
     row = await mail.directory.find_domain(domain)
     if row is None:
-        raise Missing(f"domain {domain} is not hosted here", details={"name": domain})
+        raise Missing(f"domain {domain} is not hosted here", details={field: domain})
     return row
 
 
@@ -332,7 +376,7 @@ async def list_mailboxes(*, mail: Mail, query: MailboxListRequest) -> MailboxPag
     """One page of mailboxes, optionally of one domain, matching a search."""
     domain_id = None
     if query.domain:
-        domain_id = (await _find_domain(mail, query.domain)).id
+        domain_id = (await _find_domain(mail, query.domain, field="domain")).id
     rows, total = await mail.directory.list_mailboxes(
         domain_id=domain_id,
         search=query.search,
@@ -586,7 +630,9 @@ def _alias_public(row: AliasRow) -> AliasPublic:
 
 async def list_aliases(*, mail: Mail, domain: str | None) -> AliasList:
     """Every alias, or a domain's."""
-    domain_id = (await _find_domain(mail, domain)).id if domain else None
+    domain_id = (
+        (await _find_domain(mail, domain, field="domain")).id if domain else None
+    )
     rows = await mail.directory.list_aliases(domain_id=domain_id)
     return AliasList(aliases=[_alias_public(row) for row in rows])
 

@@ -76,9 +76,12 @@ async def unlock_admin(
     admin_id: AdminId, _: AdminWriter, request: Request, state: GatewayStateDep
 ) -> None:
     """Lift the lockout of an admin after repeated failed logins."""
+    # Also lifts every address's block on admin logins, since any of them
+    # may be the one the admin logs in from.
     request.state.audit_target = f"admin:{admin_id}"
-    admin = await admins.unlock_admin(state.pool, admin_id=admin_id)
+    admin, addresses = await admins.unlock_admin(state.pool, admin_id=admin_id)
     request.state.audit_target = f"admin:{admin['username']}"
+    request.state.audit_details = {"unlocked_addresses": addresses}
 
 
 @router.delete(

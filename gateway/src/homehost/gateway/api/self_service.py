@@ -3,8 +3,9 @@
 Outside the admin login: the caller proves who they are with the
 mailbox's address and current password, which the mailbox service checks
 against the running Dovecot. Failures answer the same "invalid
-credentials" and count in the admin login's throttle, under the key
-`mailbox:<address>` and the client's address.
+credentials" and count in a throttle of their own (the `mailbox` realm),
+under the key `mailbox:<address>` and the client's address: guessing
+mailbox passwords never blocks an admin's login.
 """
 
 from __future__ import annotations
@@ -109,9 +110,13 @@ async def change_own_password(
     `invalid_credentials`; repeated failures lock the mailbox's address and
     the client's address out for a while (429), as admin logins are.
     """
+    # Counted in the `mailbox` realm, apart from the admin logins: guessing
+    # here never blocks an admin.
     account = f"mailbox:{body.address.lower()}"
     request.state.audit_target = account[:255]
-    await throttle.ensure_login_allowed(state.pool, username=account, address=address)
+    await throttle.ensure_login_allowed(
+        state.pool, username=account, address=address, realm="mailbox"
+    )
 
     payload = {
         "address": body.address,
@@ -127,10 +132,15 @@ async def change_own_password(
         )
     except Unauthorized:
         raise await login.record_failed_attempt(
-            state.pool, state.settings, state.audit, username=account, address=address
+            state.pool,
+            state.settings,
+            state.audit,
+            username=account,
+            address=address,
+            realm="mailbox",
         ) from None
 
-    await throttle.clear_account(state.pool, username=account)
+    await throttle.clear_account(state.pool, username=account, realm="mailbox")
     request.state.audit_actor = f"mailbox:{changed.address}"
     return OwnPasswordChanged(address=changed.address)
 

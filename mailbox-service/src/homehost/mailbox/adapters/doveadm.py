@@ -18,6 +18,13 @@ from homehost.mailbox.errors import DovecotUnavailable
 
 logger = logging.getLogger(__name__)
 
+
+def _unavailable(detail: str) -> DovecotUnavailable:
+    # The detail goes to the log only: it names sockets and paths.
+    logger.warning("Dovecot does not answer: %s", detail)
+    return DovecotUnavailable(detail)
+
+
 # `doveadm pw -t` exits 75 (EX_TEMPFAIL) on a mismatch and on a hash it
 # cannot decode; the message tells the two apart.
 _MISMATCH = "Password mismatch"
@@ -54,9 +61,7 @@ class Doveadm:
         """The password schemes this Dovecot can verify (`doveadm pw -l`)."""
         result = await self._run(["pw", "-l"])
         if result.returncode != 0:
-            raise DovecotUnavailable(
-                f"doveadm pw -l failed: {result.stderr.strip()[:200]}"
-            )
+            raise _unavailable(f"doveadm pw -l failed: {result.stderr.strip()[:200]}")
         return frozenset(result.stdout.split())
 
     async def hash_password(self, *, scheme: str, password: str) -> str:
@@ -67,7 +72,7 @@ class Doveadm:
         result = await self._run(["pw", "-s", scheme], stdin=typed)
         hashed = result.stdout.strip()
         if result.returncode != 0 or not hashed.startswith("{"):
-            raise DovecotUnavailable(
+            raise _unavailable(
                 f"doveadm pw -s {scheme} failed: {result.stderr.strip()[:200]}"
             )
         return hashed
@@ -79,7 +84,7 @@ class Doveadm:
             return True
         if _MISMATCH in result.stderr:
             return False
-        raise DovecotUnavailable(
+        raise _unavailable(
             f"doveadm pw -t failed: {result.stderr.strip()[:200] or result.returncode}"
         )
 
@@ -97,7 +102,7 @@ class Doveadm:
             return True
         if result.returncode == _AUTH_REFUSED:
             return False
-        raise DovecotUnavailable(
+        raise _unavailable(
             "doveadm auth test failed: "
             f"{result.stderr.strip()[:200] or result.returncode}"
         )
@@ -108,7 +113,7 @@ class Doveadm:
             ["-c", str(self.config), "-f", "tab", "quota", "get", "-u", user]
         )
         if result.returncode != 0:
-            raise DovecotUnavailable(
+            raise _unavailable(
                 f"doveadm quota get failed: {result.stderr.strip()[:200]}"
             )
         used_kibibytes = messages = 0
@@ -131,9 +136,7 @@ class Doveadm:
                 ["-c", str(self.config), "-h", f"service/{service}/vsz_limit"],
             )
             if result.returncode != 0:
-                raise DovecotUnavailable(
-                    f"doveconf failed: {result.stderr.strip()[:200]}"
-                )
+                raise _unavailable(f"doveconf failed: {result.stderr.strip()[:200]}")
             limits.append(_parse_size(result.stdout))
         known = [limit for limit in limits if limit]
         return min(known) if known else None
@@ -160,7 +163,7 @@ class Doveadm:
                 start_new_session=True,
             )
         except OSError as exc:
-            raise DovecotUnavailable(f"cannot run {program}: {exc.strerror}") from exc
+            raise _unavailable(f"cannot run {program}: {exc.strerror}") from exc
         stdout, stderr = await process.communicate(stdin.encode("utf-8"))
         return _Result(
             returncode=process.returncode or 0,
