@@ -63,7 +63,7 @@ from homehost.mailbox.schemas import DomainPublic, MailboxCreated  # noqa: E402
 from homehost.mailbox.service import definition as mailbox_definition  # noqa: E402
 from homehost.mailbox.settings import MailboxSettings  # noqa: E402
 from homehost.shared.bus import connect_bus  # noqa: E402
-from homehost.shared.runtime import ServiceContext, run_service  # noqa: E402
+from homehost.shared.runtime import start_service  # noqa: E402
 from tests.mail_servers import create_read_only_user, drop_user  # noqa: E402
 
 DOMAIN = "bench.test"
@@ -212,25 +212,8 @@ async def run(quick: bool) -> None:
             dovecot_config=scratch / "dovecot" / "dovecot.conf",
             allow_test_domains=True,
         )
-        ready: asyncio.Future[ServiceContext] = (
-            asyncio.get_running_loop().create_future()
-        )
-        stop = asyncio.Event()
-        mailbox_task = asyncio.create_task(
-            run_service(
-                mailbox_definition,
-                settings=settings,
-                stop=stop,
-                on_ready=lambda context: ready.set_result(context),
-            )
-        )
-
-        async def stop_mailbox() -> None:
-            stop.set()
-            await mailbox_task
-
-        stack.cleanups.append(stop_mailbox)
-        await asyncio.wait_for(ready, 60)
+        mailbox = await start_service(mailbox_definition, settings=settings, timeout=60)
+        stack.cleanups.append(mailbox.stop)
         bus = await connect_bus(
             "nats://127.0.0.1:4222", name="bench", namespace=namespace
         )

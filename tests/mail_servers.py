@@ -46,7 +46,7 @@ from homehost.mailbox.adapters.mailserver import (
 from homehost.mailbox.service import definition
 from homehost.mailbox.settings import MailboxSettings
 from homehost.shared.bus import Bus
-from homehost.shared.runtime import ServiceContext, run_service
+from homehost.shared.runtime import ServiceContext, start_service
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DOVECOT_TEMPLATES = REPOSITORY / "deploy" / "dovecot"
@@ -236,28 +236,9 @@ async def start_mail_service(
         }
         values.update(overrides)
         settings = MailboxSettings(**values)
-        ready: asyncio.Future[ServiceContext] = (
-            asyncio.get_running_loop().create_future()
-        )
-        stop = asyncio.Event()
-        task = asyncio.create_task(
-            run_service(
-                definition,
-                settings=settings,
-                stop=stop,
-                on_ready=lambda context: ready.set_result(context),
-            )
-        )
-        stops.append((stop, task))
-        done, _ = await asyncio.wait(
-            {ready, task}, timeout=30, return_when=asyncio.FIRST_COMPLETED
-        )
-        if task in done:
-            task.result()
-        context = await ready
-        # The service's subscriptions reach the server with its next flush;
-        # a request sent before that would find no responders.
-        await context.bus.client.flush()
+        started = await start_service(definition, settings=settings)
+        stops.append((started.stop_requested, started.task))
+        context = started.context
         return MailService(
             bus=bus, settings=settings, database=database, context=context
         )

@@ -7,7 +7,6 @@ records at the fake Cloudflare.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,12 @@ from homehost.shared.bus.events import publish_event
 from homehost.shared.errors import InvalidRequest, ServiceUnavailable
 from homehost.shared.events.site import SiteCreated
 from homehost.shared.health import ServiceHealth
-from homehost.shared.runtime import ServiceContext, ServiceDefinition, run_service
+from homehost.shared.runtime import (
+    ServiceContext,
+    ServiceDefinition,
+    StartedService,
+    start_service,
+)
 from homehost.shared.settings import ServiceSettings
 
 from .conftest import TOKEN, ZONE, eventually
@@ -41,36 +45,20 @@ class AnyReply(BaseModel):
 @pytest.fixture
 async def start() -> AsyncIterator[Start]:
     """Run services until the test ends."""
-    running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+    running: list[StartedService] = []
 
     async def run(
         definition: ServiceDefinition, settings: ServiceSettings
     ) -> ServiceContext:
-        ready: asyncio.Future[ServiceContext] = (
-            asyncio.get_running_loop().create_future()
-        )
-        stop = asyncio.Event()
-        task = asyncio.create_task(
-            run_service(
-                definition, settings=settings, stop=stop, on_ready=ready.set_result
-            )
-        )
-        running.append((stop, task))
-        done, _ = await asyncio.wait(
-            {ready, task}, timeout=30, return_when=asyncio.FIRST_COMPLETED
-        )
-        if task in done:
-            task.result()
-        context = await ready
-        await context.bus.client.flush()
-        return context
+        started = await start_service(definition, settings=settings)
+        running.append(started)
+        return started.context
 
     try:
         yield run
     finally:
-        for stop, task in running:
-            stop.set()
-            await task
+        for started in running:
+            await started.stop()
 
 
 def dns_settings(fake: FakeCloudflare, namespace: str) -> DnsSettings:

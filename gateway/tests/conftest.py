@@ -26,7 +26,7 @@ from homehost.gateway.schemas import AdminPublic
 from homehost.gateway.scopes import Role
 from homehost.gateway.service import definition
 from homehost.gateway.settings import GatewaySettings
-from homehost.shared.runtime import ServiceContext, run_service
+from homehost.shared.runtime import ServiceContext, start_service
 
 MARIADB_USER = os.environ.get("HOMEHOST_TEST_MARIADB_USER", "root")
 MARIADB_PASSWORD = os.environ.get("HOMEHOST_TEST_MARIADB_PASSWORD", "")
@@ -111,20 +111,9 @@ async def start_gateway(
             database_password=MARIADB_PASSWORD,
             **overrides,
         )
-        stop = asyncio.Event()
-        ready: asyncio.Future[ServiceContext] = (
-            asyncio.get_running_loop().create_future()
-        )
-        task = asyncio.create_task(
-            run_service(
-                definition, settings=settings, stop=stop, on_ready=ready.set_result
-            )
-        )
-        running.append((stop, task))
-        await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            task.result()
-        context = ready.result()
+        started = await start_service(definition, settings=settings)
+        running.append((started.stop_requested, started.task))
+        context = started.context
         return Gateway(
             url=f"http://127.0.0.1:{context.http_port}",
             settings=settings,
@@ -181,20 +170,15 @@ async def dns_service(
         tunnel_id=fake.tunnel_id,
         rate_limit_max_wait=2.0,
     )
-    stop = asyncio.Event()
-    ready: asyncio.Future[ServiceContext] = asyncio.get_running_loop().create_future()
-    task = asyncio.create_task(
-        run_service(
-            dns_definition, settings=settings, stop=stop, on_ready=ready.set_result
-        )
-    )
     try:
-        await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            task.result()
+        started = await start_service(dns_definition, settings=settings)
+    except BaseException:
+        await fake.stop()
+        raise
+    try:
         yield running
     finally:
-        stop.set()
+        started.stop_requested.set()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 30)
+            await asyncio.wait_for(started.task, 30)
         await fake.stop()

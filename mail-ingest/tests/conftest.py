@@ -42,7 +42,7 @@ from homehost.mail_ingest.signing import (
 )
 from homehost.shared.bus import Bus
 from homehost.shared.bus.events import Event, event_model_for
-from homehost.shared.runtime import ServiceContext, run_service
+from homehost.shared.runtime import ServiceContext, start_service
 from tests import mail_servers
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -324,26 +324,9 @@ async def start_ingest(
             dovecot_config=dovecot.config.config_file,
             overrides=overrides,
         )
-        ready: asyncio.Future[ServiceContext] = (
-            asyncio.get_running_loop().create_future()
-        )
-        stop = asyncio.Event()
-        task = asyncio.create_task(
-            run_service(
-                definition,
-                settings=settings,
-                stop=stop,
-                on_ready=lambda context: ready.set_result(context),
-            )
-        )
-        stops.append((stop, task))
-        done, _ = await asyncio.wait(
-            {ready, task}, timeout=30, return_when=asyncio.FIRST_COMPLETED
-        )
-        if task in done:
-            task.result()
-        context = await ready
-        await context.bus.client.flush()
+        started = await start_service(definition, settings=settings)
+        stops.append((started.stop_requested, started.task))
+        context = started.context
         return Ingest(
             url=f"http://127.0.0.1:{context.http_port}",
             settings=settings,

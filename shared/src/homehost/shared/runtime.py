@@ -225,6 +225,47 @@ async def run_service(
         await _shut_down(definition, context, service, pool, bus)
 
 
+@dataclass
+class StartedService:
+    """A service running as a task of this event loop (tests, benchmarks)."""
+
+    context: ServiceContext
+    task: asyncio.Task[None]
+    stop_requested: asyncio.Event
+
+    async def stop(self) -> None:
+        """Ask the service to stop and wait until it has."""
+        self.stop_requested.set()
+        await self.task
+
+
+async def start_service(
+    definition: ServiceDefinition,
+    *,
+    settings: ServiceSettings | None = None,
+    timeout: float = 30.0,
+) -> StartedService:
+    """Start a service in this event loop; return once it answers requests."""
+    ready: asyncio.Future[ServiceContext] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_service(definition, settings=settings, stop=stop, on_ready=ready.set_result)
+    )
+    waiting: set[asyncio.Future[Any]] = {ready, task}
+    done, _ = await asyncio.wait(
+        waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+    )
+    if not done:
+        stop.set()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raise TimeoutError(f"{definition.name} was not ready within {timeout:g} s")
+    if ready not in done:
+        task.result()  # Raises the error the service stopped with, if any.
+        raise RuntimeError(f"{definition.name} stopped before it was ready")
+    return StartedService(context=ready.result(), task=task, stop_requested=stop)
+
+
 class _Stopped(Exception):
     """The service was asked to stop while it was still starting."""
 
