@@ -58,13 +58,17 @@ from homehost.mail_ingest.adapters.scanservers import (  # noqa: E402
     render_rspamd,
 )
 from homehost.mail_ingest.signing import Envelope, signed_headers  # noqa: E402
-from homehost.mailbox.adapters.mailserver import DovecotConfig, render_dovecot  # noqa: E402
+from homehost.mailbox.adapters.mailserver import render_dovecot  # noqa: E402
 from homehost.mailbox.schemas import DomainPublic, MailboxCreated  # noqa: E402
 from homehost.mailbox.service import definition as mailbox_definition  # noqa: E402
 from homehost.mailbox.settings import MailboxSettings  # noqa: E402
 from homehost.shared.bus import connect_bus  # noqa: E402
 from homehost.shared.runtime import start_service  # noqa: E402
-from tests.mail_servers import create_read_only_user, drop_user  # noqa: E402
+from tests.mail_servers import (  # noqa: E402
+    create_read_only_user,
+    drop_user,
+    scratch_dovecot_config,
+)
 
 DOMAIN = "bench.test"
 SECRET = "bench-worker-secret-0123456789"  # noqa: S105 - a throwaway bench key.
@@ -233,17 +237,8 @@ async def run(quick: bool) -> None:
 
         reader = await create_read_only_user(databases[0])
         stack.cleanups.append(lambda: drop_user(reader.user))
-        dovecot = DovecotConfig(
-            config_dir=scratch / "dovecot",
-            run_dir=scratch / "dovecot-run",
-            state_dir=scratch / "dovecot-state",
-            log_path=scratch / "dovecot.log",
-            mail_root=mail_root,
-            database=reader,
-            instance_name=f"hh-bench-{secrets.token_hex(3)}",
-            imap_port=free_port(),
-            pop3_port=free_port(),
-            lmtp_port=free_port(),
+        dovecot = scratch_dovecot_config(
+            scratch, mail_root=mail_root, database=reader, name="hh-bench"
         )
         render_dovecot(REPOSITORY / "deploy" / "dovecot", dovecot)
         stack.start(["dovecot", "-F", "-c", str(dovecot.config_file)])

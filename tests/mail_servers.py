@@ -324,6 +324,24 @@ async def drop_user(user: str) -> None:
         connection.close()
 
 
+def scratch_dovecot_config(
+    scratch: Path, *, mail_root: Path, database: MailDatabase, name: str = "hh"
+) -> DovecotConfig:
+    """A Dovecot config with every file under `scratch` and free ports."""
+    return DovecotConfig(
+        config_dir=scratch / "dovecot",
+        run_dir=scratch / "dovecot-run",
+        state_dir=scratch / "dovecot-state",
+        log_path=scratch / "dovecot.log",
+        mail_root=mail_root,
+        database=database,
+        instance_name=f"{name}-{secrets.token_hex(3)}",
+        imap_port=free_port(),
+        pop3_port=free_port(),
+        lmtp_port=free_port(),
+    )
+
+
 @pytest.fixture
 async def dovecot(mail_service: MailService, scratch: Path) -> AsyncIterator[Dovecot]:
     """Dovecot reading the test's mail directory through dovecot-mysql."""
@@ -331,18 +349,7 @@ async def dovecot(mail_service: MailService, scratch: Path) -> AsyncIterator[Dov
     mail_root = mail_service.settings.mail_root
     mail_root.mkdir(parents=True, exist_ok=True)
     os.chown(mail_root, VMAIL_UID, VMAIL_UID)
-    config = DovecotConfig(
-        config_dir=scratch / "dovecot",
-        run_dir=scratch / "dovecot-run",
-        state_dir=scratch / "dovecot-state",
-        log_path=scratch / "dovecot.log",
-        mail_root=mail_root,
-        database=database,
-        instance_name=f"hh-{secrets.token_hex(3)}",
-        imap_port=free_port(),
-        pop3_port=free_port(),
-        lmtp_port=free_port(),
-    )
+    config = scratch_dovecot_config(scratch, mail_root=mail_root, database=database)
     assert config.config_file == mail_service.settings.dovecot_config
     render_dovecot(DOVECOT_TEMPLATES, config)
     process = await asyncio.create_subprocess_exec(

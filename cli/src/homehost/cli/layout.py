@@ -10,6 +10,11 @@ from homehost.shared.settings import default_state_dir
 
 ENV_FILE_NAME = "homehost.env"
 
+# The checkout's folders beside the service packages: this file is
+# cli/src/homehost/cli/layout.py, four levels below the checkout.
+CHECKOUT_DIR = Path(__file__).resolve().parents[4]
+DEPLOY_DIR = CHECKOUT_DIR / "deploy"
+
 
 def state_dir_from_environment() -> Path:
     """Return the state directory `HOMEHOST_STATE_DIR` names, or the default.

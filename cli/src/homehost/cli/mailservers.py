@@ -28,7 +28,7 @@ import aiomysql
 
 from homehost.cli.envfile import write_private_file
 from homehost.cli.errors import StackError
-from homehost.cli.layout import StateLayout
+from homehost.cli.layout import DEPLOY_DIR, StateLayout
 from homehost.cli.processes import (
     StartedProcess,
     is_running,
@@ -60,8 +60,6 @@ from homehost.shared.settings import DatabaseServiceSettings, variable_name
 
 logger = logging.getLogger(__name__)
 
-# deploy/ beside the service folders: cli/src/homehost/cli/ is four levels below.
-DEPLOY_DIR = Path(__file__).resolve().parents[4] / "deploy"
 INSTALL_SCRIPT = DEPLOY_DIR / "install-mail-packages.sh"
 PASSWORD_FILE_NAME = "mailserver-database-password"  # noqa: S105 - a file's name.
 START_TIMEOUT_SECONDS = 30.0

@@ -19,8 +19,10 @@ from pathlib import Path
 
 from rich.markup import escape
 
+from homehost.cli.layout import CHECKOUT_DIR
+
 # portal/ beside the service folders: cli/src/homehost/cli/ is four levels below.
-PORTAL_DIR = Path(__file__).resolve().parents[4] / "portal"
+PORTAL_DIR = CHECKOUT_DIR / "portal"
 BUILD_TIMEOUT_SECONDS = 900.0
 
 Say = Callable[[str], None]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from homehost.cli.errors import StackError
-from homehost.cli.layout import StateLayout
+from homehost.cli.layout import DEPLOY_DIR, StateLayout
 from homehost.cli.processes import (
     StartedProcess,
     is_running,
@@ -41,8 +41,6 @@ from homehost.mail_ingest.adapters.scanservers import (
 from homehost.shared.runtime import ServiceDefinition
 from homehost.shared.settings import variable_name
 
-# deploy/ beside the service folders: cli/src/homehost/cli/ is four levels below.
-DEPLOY_DIR = Path(__file__).resolve().parents[4] / "deploy"
 INSTALL_SCRIPT = DEPLOY_DIR / "install-scan-packages.sh"
 EICAR_SIGNATURE = DEPLOY_DIR / "clamav" / "eicar.ndb"
 CLAMD_START_TIMEOUT_SECONDS = 60.0

@@ -132,6 +132,13 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
 
+def note_audit(request: Request, target: str, **details: Any) -> None:
+    """Name what a request acts on (and facts worth keeping) for its audit entry."""
+    request.state.audit_target = target[:255]
+    if details:
+        request.state.audit_details = details
+
+
 class AuditMiddleware:
     """Records every state-changing request to a known route in the audit log.
 

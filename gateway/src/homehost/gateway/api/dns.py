@@ -39,6 +39,7 @@ from homehost.gateway.dns_schemas import (
     ZoneImport,
 )
 from homehost.gateway.errors import MissingScope
+from homehost.gateway.middleware import note_audit
 from homehost.gateway.principal import Principal
 from homehost.gateway.schemas import ErrorPayload
 
@@ -126,12 +127,6 @@ def _with_zone(body: BaseModel, zone: str, **fields: Any) -> dict[str, Any]:
     return {**body.model_dump(), "zone": zone, **fields}
 
 
-def _audit(request: Request, target: str, **details: Any) -> None:
-    request.state.audit_target = target[:255]
-    if details:
-        request.state.audit_details = details
-
-
 # Zones.
 
 
@@ -172,7 +167,7 @@ async def create_record(
     state: GatewayStateDep,
 ) -> RecordPublic:
     """Add one record, checked against the zone as it is."""
-    _audit(
+    note_audit(
         request,
         f"dns_zone:{zone}",
         type=body.record.type,
@@ -197,7 +192,7 @@ async def update_record(
     state: GatewayStateDep,
 ) -> RecordPublic:
     """Replace one record with a new version of it; unchanged means no call."""
-    _audit(
+    note_audit(
         request,
         f"dns_record:{zone}/{record_id}",
         type=body.record.type,
@@ -226,14 +221,14 @@ async def delete_record(
     ] = False,
 ) -> RecordDeleted:
     """Delete one record; one homehost does not own is refused (409) without force."""
-    _audit(request, f"dns_record:{zone}/{record_id}", force=force)
+    note_audit(request, f"dns_record:{zone}/{record_id}", force=force)
     deleted = await _ask(
         state,
         "records.delete",
         {"zone": zone, "id": record_id, "force": force},
         RecordDeleted,
     )
-    _audit(
+    note_audit(
         request,
         f"dns_record:{zone}/{record_id}",
         force=force,
@@ -278,7 +273,7 @@ async def apply_plan(
     is refused (409, with the new fingerprint); past the safety cap the
     apply needs `force`.
     """
-    _audit(
+    note_audit(
         request,
         f"dns_zone:{zone}",
         records=len(body.records),
@@ -286,7 +281,7 @@ async def apply_plan(
         force=body.force,
     )
     result = await _ask(state, "apply", _with_zone(body, zone), ApplyResult, slow=True)
-    _audit(
+    note_audit(
         request,
         f"dns_zone:{zone}",
         records=len(body.records),
@@ -366,7 +361,7 @@ async def import_zone(
     """
     if body.apply and not principal.has_scope("write:dns"):
         raise MissingScope("write:dns")
-    _audit(
+    note_audit(
         request,
         f"dns_zone:{zone}",
         format=body.format,
@@ -416,7 +411,7 @@ async def change_edge_setting(
     state: GatewayStateDep,
 ) -> EdgeSetting:
     """Change one edge setting; 403 names the permission the API token lacks."""
-    _audit(request, f"dns_zone:{zone}", setting=setting, value=body.value)
+    note_audit(request, f"dns_zone:{zone}", setting=setting, value=body.value)
     return await _ask(
         state,
         "edge.set",

@@ -25,6 +25,7 @@ from homehost.gateway.mail_schemas import (
     MailServerSetting,
     PasswordReset,
 )
+from homehost.gateway.middleware import note_audit
 from homehost.gateway.principal import Principal
 from homehost.gateway.schemas import ErrorPayload
 from homehost.mailbox.schemas import (
@@ -95,12 +96,6 @@ async def _ask(
     )
 
 
-def _audit(request: Request, target: str, **details: Any) -> None:
-    request.state.audit_target = target[:255]
-    if details:
-        request.state.audit_details = details
-
-
 # Domains.
 
 
@@ -126,7 +121,7 @@ async def create_domain(
     body: DomainCreate, _: MailWriter, request: Request, state: GatewayStateDep
 ) -> DomainPublic:
     """Host mail for a domain; it gets its first DKIM key at once."""
-    _audit(request, f"mail_domain:{body.name}")
+    note_audit(request, f"mail_domain:{body.name}")
     return await _ask(state, "domains.create", _payload(body), DomainPublic)
 
 
@@ -144,7 +139,7 @@ async def update_domain(
     state: GatewayStateDep,
 ) -> DomainPublic:
     """Change a domain's active flag, default quota or catch-all address."""
-    _audit(request, f"mail_domain:{name}", **body.model_dump(exclude_unset=True))
+    note_audit(request, f"mail_domain:{name}", **body.model_dump(exclude_unset=True))
     return await _ask(state, "domains.update", _payload(body, name=name), DomainPublic)
 
 
@@ -158,7 +153,7 @@ async def delete_domain(
     name: DomainName, _: MailWriter, request: Request, state: GatewayStateDep
 ) -> DomainDeleted:
     """Stop hosting a domain; refused (409) while it has mailboxes."""
-    _audit(request, f"mail_domain:{name}")
+    note_audit(request, f"mail_domain:{name}")
     return await _ask(state, "domains.delete", {"name": name}, DomainDeleted)
 
 
@@ -203,7 +198,7 @@ async def rotate_dkim_key(
 ) -> DkimKeys:
     """Make a new DKIM key active; the old one stays published for the grace."""
     rotation = body or DkimRotation()
-    _audit(request, f"mail_domain:{name}", grace_days=rotation.grace_days)
+    note_audit(request, f"mail_domain:{name}", grace_days=rotation.grace_days)
     return await _ask(state, "dkim.rotate", _payload(rotation, domain=name), DkimKeys)
 
 
@@ -249,7 +244,7 @@ async def create_mailbox(
 
     A generated password is in the answer, once; it is never shown again.
     """
-    _audit(
+    note_audit(
         request,
         f"mailbox:{body.address}",
         quota_bytes=body.quota_bytes,
@@ -286,7 +281,7 @@ async def update_mailbox(
     state: GatewayStateDep,
 ) -> MailboxPublic:
     """Change a mailbox's display name, quota or whether it may log in."""
-    _audit(request, f"mailbox:{address}", **body.model_dump(exclude_unset=True))
+    note_audit(request, f"mailbox:{address}", **body.model_dump(exclude_unset=True))
     return await _ask(
         state, "mailboxes.update", _payload(body, address=address), MailboxPublic
     )
@@ -306,7 +301,7 @@ async def reset_password(
     state: GatewayStateDep,
 ) -> PasswordSet:
     """Give a mailbox a new password, typed or generated; the old one stops working."""
-    _audit(request, f"mailbox:{address}", generated_password=body.password is None)
+    note_audit(request, f"mailbox:{address}", generated_password=body.password is None)
     return await _ask(
         state, "mailboxes.set_password", _payload(body, address=address), PasswordSet
     )
@@ -326,7 +321,7 @@ async def delete_mailbox(
     state: GatewayStateDep,
 ) -> MailboxDeleted:
     """Delete a mailbox once its address is typed again; its mail is archived."""
-    _audit(request, f"mailbox:{address}")
+    note_audit(request, f"mailbox:{address}")
     if body.confirm_address.lower() != address.strip().lower():
         reason = "must repeat the address of the mailbox to delete"
         raise InvalidRequest(
@@ -382,7 +377,7 @@ async def create_alias(
     body: AliasCreate, _: MailWriter, request: Request, state: GatewayStateDep
 ) -> AliasPublic:
     """Forward an address of a hosted domain to one or more addresses."""
-    _audit(request, f"mail_alias:{body.source}", destinations=body.destinations)
+    note_audit(request, f"mail_alias:{body.source}", destinations=body.destinations)
     return await _ask(state, "aliases.create", _payload(body), AliasPublic)
 
 
@@ -400,7 +395,7 @@ async def update_alias(
     state: GatewayStateDep,
 ) -> AliasPublic:
     """Replace an alias's destinations."""
-    _audit(request, f"mail_alias:{source}", destinations=body.destinations)
+    note_audit(request, f"mail_alias:{source}", destinations=body.destinations)
     return await _ask(
         state, "aliases.update", _payload(body, source=source), AliasPublic
     )
@@ -416,7 +411,7 @@ async def delete_alias(
     source: Address, _: MailWriter, request: Request, state: GatewayStateDep
 ) -> AliasDeleted:
     """Remove an alias; refused (409) while another alias or a catch-all uses it."""
-    _audit(request, f"mail_alias:{source}")
+    note_audit(request, f"mail_alias:{source}")
     return await _ask(state, "aliases.delete", {"source": source}, AliasDeleted)
 
 
