@@ -26,6 +26,7 @@ from homehost.gateway.api import (
     events,
     health,
     mail_accounts,
+    mail_messages,
     portal,
     self_service,
     settings,
@@ -96,6 +97,7 @@ def create_app(state: GatewayState) -> FastAPI:
         events,
         settings,
         mail_accounts,
+        mail_messages,
         self_service,
         dns,
     ):

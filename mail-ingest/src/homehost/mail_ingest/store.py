@@ -401,14 +401,14 @@ class IngestStore:
         rows = await self._rows(
             "SELECT DATE_FORMAT(received_at, '%%Y-%%m-%%d %%H:00:00') AS hour, "
             "IF(state = 'rejected', 'rejected', COALESCE(verdict, 'unknown')) "
-            "AS verdict, COUNT(*) AS messages FROM inbound_messages "
-            "WHERE received_at >= %s GROUP BY hour, verdict ORDER BY hour, verdict",
+            "AS outcome, COUNT(*) AS messages FROM inbound_messages "
+            "WHERE received_at >= %s GROUP BY hour, outcome ORDER BY hour, outcome",
             (since,),
         )
         return [
             HourlyCount(
                 hour=datetime.fromisoformat(row["hour"]).replace(tzinfo=UTC),
-                verdict=row["verdict"],
+                verdict=row["outcome"],
                 messages=row["messages"],
             )
             for row in rows
