@@ -610,6 +610,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mail/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mail.Messages List
+         * @description Return recent messages, newest first, with the filters given.
+         */
+        get: operations["mail_messages_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mail/messages/hourly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mail.Messages Hourly
+         * @description Return messages per hour and verdict over the last `hours`, oldest first.
+         */
+        get: operations["mail_messages_hourly"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mail/messages/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail.Messages Retry All
+         * @description Try every deferred delivery now instead of at its next scheduled attempt.
+         */
+        post: operations["mail_messages_retry_all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mail/messages/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mail.Messages Get
+         * @description Return one message: envelope, verdict and where each delivery stands.
+         */
+        get: operations["mail_messages_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mail/messages/{message_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail.Messages Retry
+         * @description Try this message's deferred deliveries now.
+         */
+        post: operations["mail_messages_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/self-service/password": {
         parameters: {
             query?: never;
@@ -1057,6 +1157,25 @@ export interface components {
             notes: string[];
         };
         /**
+         * DeliveryPublic
+         * @description Where delivery to one mailbox stands.
+         */
+        DeliveryPublic: {
+            /** Mailbox */
+            mailbox: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "attempting" | "uncertain" | "deferred" | "delivered" | "failed";
+            /** Attempts */
+            attempts: number;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Last Reply */
+            last_reply: string;
+        };
+        /**
          * DependencyHealth
          * @description Whether one thing a service needs answers, and how fast.
          */
@@ -1339,6 +1458,29 @@ export interface components {
             };
         };
         /**
+         * HourlyCount
+         * @description Messages received in one hour with one verdict (`rejected` counted apart).
+         */
+        HourlyCount: {
+            /**
+             * Hour
+             * Format: date-time
+             */
+            hour: string;
+            /** Verdict */
+            verdict: string;
+            /** Messages */
+            messages: number;
+        };
+        /**
+         * HourlyCounts
+         * @description Counts per hour and verdict, oldest first.
+         */
+        HourlyCounts: {
+            /** Counts */
+            counts: components["schemas"]["HourlyCount"][];
+        };
+        /**
          * LoginRequest
          * @description The first login step: name and password.
          */
@@ -1551,6 +1693,63 @@ export interface components {
             totp_enrolment_required: boolean;
         };
         /**
+         * MessageList
+         * @description A page of messages, newest first.
+         */
+        MessageList: {
+            /** Messages */
+            messages: components["schemas"]["MessagePublic"][];
+        };
+        /**
+         * MessagePublic
+         * @description A message's record: envelope, verdict, per-recipient and per-mailbox state.
+         */
+        MessagePublic: {
+            /** Id */
+            id: string;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Envelope From */
+            envelope_from: string;
+            /** Envelope To */
+            envelope_to: string[];
+            /** Size Bytes */
+            size_bytes: number;
+            /** Header Subject */
+            header_subject: string;
+            /** Header From */
+            header_from: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "rejected" | "queued" | "delivered" | "partial" | "failed";
+            /** Verdict */
+            verdict: ("clean" | "junk" | "spam" | "virus" | "blocked" | "not_scanned") | null;
+            /** Spam Score */
+            spam_score: number | null;
+            /** Spam Action */
+            spam_action: string | null;
+            /** Virus */
+            virus: string | null;
+            /**
+             * Folder
+             * @enum {string}
+             */
+            folder: "INBOX" | "Junk";
+            /** Scan Notes */
+            scan_notes: string[];
+            /** Reason */
+            reason: string;
+            /** Recipients */
+            recipients: components["schemas"]["RecipientOutcome"][];
+            /** Deliveries */
+            deliveries: components["schemas"]["DeliveryPublic"][];
+        };
+        /**
          * OwnPasswordChange
          * @description A mailbox user's own password change, proven with the current password.
          */
@@ -1649,6 +1848,23 @@ export interface components {
              * @default 0
              */
             kept: number;
+        };
+        /**
+         * RecipientOutcome
+         * @description Where one envelope recipient stands: its result and the last reply.
+         */
+        RecipientOutcome: {
+            /** Recipient */
+            recipient: string;
+            /**
+             * Result
+             * @enum {string}
+             */
+            result: "delivered" | "deferred" | "pending" | "refused" | "failed";
+            /** Mailboxes */
+            mailboxes: string[];
+            /** Reply */
+            reply: string;
         };
         /**
          * RecordChange
@@ -1777,6 +1993,14 @@ export interface components {
         RecoveryCodes: {
             /** Recovery Codes */
             recovery_codes: string[];
+        };
+        /**
+         * RetryScheduled
+         * @description How many deferred deliveries were moved to now.
+         */
+        RetryScheduled: {
+            /** Deliveries */
+            deliveries: number;
         };
         /**
          * SecuritySettings
@@ -4939,6 +5163,410 @@ export interface operations {
                 };
             };
             /** @description The mailbox service did not answer. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    mail_messages_list: {
+        parameters: {
+            query?: {
+                /** @description Only messages to this envelope address. */
+                recipient?: string | null;
+                /** @description Only this verdict. */
+                verdict?: ("clean" | "junk" | "spam" | "virus" | "blocked" | "not_scanned") | null;
+                /** @description Only messages in this delivery state. */
+                state?: ("rejected" | "queued" | "delivered" | "partial" | "failed") | null;
+                /** @description Only messages received before this time (next page). */
+                before?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageList"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description mail-ingest is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description mail-ingest did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    mail_messages_hourly: {
+        parameters: {
+            query?: {
+                hours?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HourlyCounts"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description mail-ingest is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description mail-ingest did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    mail_messages_retry_all: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetryScheduled"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description mail-ingest is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description mail-ingest did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    mail_messages_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePublic"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description No such thing. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description mail-ingest is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description mail-ingest did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+        };
+    };
+    mail_messages_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetryScheduled"];
+                };
+            };
+            /** @description Not authenticated, or the credentials are wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description Authenticated but not allowed (scope, CSRF, enrolment). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description No such thing. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description The request is malformed; details.errors names each field. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description mail-ingest is not answering. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPayload"];
+                };
+            };
+            /** @description mail-ingest did not answer in time. */
             504: {
                 headers: {
                     [name: string]: unknown;
