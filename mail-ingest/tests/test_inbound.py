@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 
 import pytest
 
@@ -501,3 +502,22 @@ async def test_a_client_that_goes_away_halfway_leaves_nothing(ingest: Ingest) ->
     response = await ingest.post(raw, sender="s@example.test", recipients=[rcpt])
     assert response.status_code == 200
     assert len(await read_mailbox(ingest, rcpt)) == 1
+
+
+async def test_mail_directory_away_keeps_nothing_and_asks_to_retry(
+    start_ingest,
+) -> None:  # type: ignore[no-untyped-def]
+    # A namespace of its own: no mailbox service answers there.
+    ingest = await start_ingest(bus_namespace=f"alone{uuid.uuid4().hex[:8]}")
+
+    response = await ingest.post(
+        message(), sender="s@example.test", recipients=["rcpt@example.test"]
+    )
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "code": "unavailable",
+        "message": "4.4.3 the mail directory does not answer",
+    }
+    assert list(ingest.settings.spool_path.joinpath("messages").iterdir()) == []
+    assert ingest.events_of("mail.received") == []

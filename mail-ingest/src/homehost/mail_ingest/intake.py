@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 from homehost.mail_ingest import mime
 from homehost.mail_ingest.adapters import mailbox as mailbox_directory
@@ -92,9 +93,17 @@ class Intake:
         started = time.monotonic()
         message_id = uuid.uuid4().hex
         received_at = utc_now()
-        spooled = await self.spool.receive(
-            message_id, body, limit=self.settings.max_message_bytes
-        )
+        recipients = list(dict.fromkeys(envelope.recipients))
+        # The envelope comes before the body: its recipients are looked up
+        # while the body is still arriving.
+        resolving = asyncio.ensure_future(self._resolve(recipients))
+        try:
+            spooled = await self.spool.receive(
+                message_id, body, limit=self.settings.max_message_bytes
+            )
+        except BaseException:
+            await _abandon(resolving)
+            raise
         try:
             if spooled.sha256 != digest:
                 raise DigestMismatch
@@ -103,10 +112,13 @@ class Intake:
                 message_id=message_id,
                 received_at=received_at,
                 envelope=envelope,
+                recipients=recipients,
+                resolving=resolving,
                 spooled=spooled,
                 received_ms=received_ms,
             )
         except BaseException:
+            await _abandon(resolving)
             if not await self._recorded(message_id):
                 self.spool.remove(message_id)
             raise
@@ -125,10 +137,11 @@ class Intake:
         message_id: str,
         received_at: datetime,
         envelope: Envelope,
+        recipients: list[str],
+        resolving: asyncio.Future[dict[str, list[str]]],
         spooled: Spooled,
         received_ms: float,
     ) -> Answer:
-        recipients = list(dict.fromkeys(envelope.recipients))
         walking = asyncio.ensure_future(
             asyncio.to_thread(
                 mime.walk,
@@ -138,7 +151,7 @@ class Intake:
             )
         )
         try:
-            resolved = await self._resolve(recipients)
+            resolved = await resolving
         finally:
             report = await walking
         reached = {r: boxes for r, boxes in resolved.items() if boxes}
@@ -364,6 +377,14 @@ class Intake:
 
         found = await asyncio.gather(*(one(r) for r in recipients))
         return dict(zip(recipients, found, strict=True))
+
+
+async def _abandon(task: asyncio.Future[Any]) -> None:
+    """Cancel `task` and wait for it; what it raised goes with the message."""
+    task.cancel()
+    await asyncio.wait({task})
+    if not task.cancelled():
+        task.exception()
 
 
 class DigestMismatch(Exception):

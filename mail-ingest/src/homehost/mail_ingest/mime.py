@@ -145,7 +145,10 @@ def walk(path: Path, *, max_depth: int, max_parts: int) -> MimeReport:
                 elif len(header) + len(line) <= MAX_HEADER_BYTES:
                     header += line
                 continue
-            if not (starts_line and line.startswith(b"--") and boundaries):
+            if not boundaries:
+                # A body outside any multipart holds no further parts.
+                break
+            if not (starts_line and line.startswith(b"--")):
                 continue
             marker = line.rstrip(b"\r\n \t")
             for index in range(len(boundaries) - 1, -1, -1):
