@@ -1,3 +1,5 @@
+import { createHash, createHmac } from "node:crypto";
+
 import { type APIRequestContext, type Locator, type Page, expect, request } from "@playwright/test";
 import { generate } from "otplib";
 
@@ -40,11 +42,15 @@ export async function ownerApi(baseURL: string): Promise<{
 }
 
 /** Creates an admin through the API, as the stack's admin; returns its name. */
-export async function createAdmin(baseURL: string, username: string): Promise<string> {
+export async function createAdmin(
+  baseURL: string,
+  username: string,
+  role: "admin" | "viewer" = "admin",
+): Promise<string> {
   const { api, csrf } = await ownerApi(baseURL);
   const created = await api.post("/api/admins", {
     headers: csrf,
-    data: { username, password: PASSWORD, role: "admin" },
+    data: { username, password: PASSWORD, role },
   });
   expect(created.status(), await created.text()).toBe(201);
   await api.dispose();
@@ -80,4 +86,50 @@ export async function enrolTotp(area: Locator): Promise<{ secret: string; codes:
   const codes = (await shown.allTextContents()).map((code) => code.trim());
   await area.getByRole("button", { name: "I have saved them" }).click();
   return { secret, codes };
+}
+
+/** mail-ingest's address and the Email Worker's secret, from e2e/stack.py. */
+export const ingest = {
+  url: process.env.HOMEHOST_E2E_INGEST_URL ?? "",
+  secret: process.env.HOMEHOST_E2E_INGEST_SECRET ?? "",
+};
+
+/** What mail-ingest answers to a posted message. */
+export interface InboundAnswer {
+  id: string;
+  state: string;
+  verdict: string | null;
+  reason: string;
+  recipients: { recipient: string; result: string; mailboxes: string[]; reply: string }[];
+}
+
+/**
+ * Posts a raw message to mail-ingest signed as the Email Worker signs it:
+ * an HMAC-SHA256 over the scheme, time, method, path, envelope and body
+ * digest, one per line. Returns the HTTP status and the answer.
+ */
+export async function postInbound(
+  from: string,
+  to: string[],
+  message: string,
+): Promise<{ status: number; answer: InboundAnswer }> {
+  const path = "/v1/inbound";
+  const body = Buffer.from(message, "utf8");
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const envelope = Buffer.from(JSON.stringify({ from, to })).toString("base64url");
+  const digest = createHash("sha256").update(body).digest("hex");
+  const signed = ["v1", timestamp, "POST", path, envelope, digest].join("\n");
+  const signature = createHmac("sha256", ingest.secret).update(signed).digest("hex");
+  const response = await fetch(`${ingest.url}${path}`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "message/rfc822",
+      "X-Homehost-Timestamp": timestamp,
+      "X-Homehost-Envelope": envelope,
+      "X-Homehost-Body-Sha256": digest,
+      "X-Homehost-Signature": `v1=${signature}`,
+    },
+    body,
+  });
+  return { status: response.status, answer: (await response.json()) as InboundAnswer };
 }

@@ -10,7 +10,12 @@ environment, and afterwards stops the services, drops the databases and
 deletes the namespace's events stream, whatever happened.
 
 The command sees HOMEHOST_E2E_BASE_URL, HOMEHOST_E2E_USERNAME and
-HOMEHOST_E2E_PASSWORD. The stack's log goes to e2e/.stack/homehost.log.
+HOMEHOST_E2E_PASSWORD, and mail-ingest's address and Worker secret as
+HOMEHOST_E2E_INGEST_URL and HOMEHOST_E2E_INGEST_SECRET, to post messages
+as the Email Worker does. No Dovecot, Rspamd or ClamAV runs for the stack:
+mail-ingest points at closed ports, so posted messages are accepted not
+scanned and their deliveries are deferred at once.
+The stack's log goes to e2e/.stack/homehost.log.
 """
 
 from __future__ import annotations
@@ -119,6 +124,19 @@ async def delete_events_stream(namespace: str) -> None:
         await bus.close()
 
 
+def closed_mail_backends() -> dict[str, str]:
+    """mail-ingest's scanners and LMTP server, on ports nothing listens on.
+
+    A refused connection fails at once, where a real backend on its default
+    port (or a firewall dropping packets) could make every test wait.
+    """
+    return {
+        "HOMEHOST_INGEST_LMTP_PORT": str(free_port()),
+        "HOMEHOST_INGEST_RSPAMD_URL": f"http://127.0.0.1:{free_port()}",
+        "HOMEHOST_INGEST_CLAMD_PORT": str(free_port()),
+    }
+
+
 def private_service_settings() -> dict[str, str]:
     """Variables that keep every service of this stack to itself.
 
@@ -203,6 +221,7 @@ def stack_environment(
         # Every browser test logs in from 127.0.0.1: the per-address block
         # must not end the suite early; the per-account lockout stays as is.
         "HOMEHOST_GATEWAY_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000",
+        **closed_mail_backends(),
         **extra,
     }
     for prefix, database in databases.items():
@@ -298,6 +317,8 @@ def run(command: list[str]) -> int:
         wait_until_healthy(base_url, process)
         print(f"homehost stack ready at {base_url} (namespace {namespace})", flush=True)
 
+        ingest_url = f"http://127.0.0.1:{environment['HOMEHOST_INGEST_HTTP_PORT']}"
+        ingest_secret = environment["HOMEHOST_INGEST_WORKER_SECRET"]
         # The command is the one this helper was asked to run, by its caller.
         tests = subprocess.run(  # noqa: S603
             command,
@@ -307,6 +328,8 @@ def run(command: list[str]) -> int:
                 "HOMEHOST_E2E_BASE_URL": base_url,
                 "HOMEHOST_E2E_USERNAME": ADMIN_USERNAME,
                 "HOMEHOST_E2E_PASSWORD": password,
+                "HOMEHOST_E2E_INGEST_URL": ingest_url,
+                "HOMEHOST_E2E_INGEST_SECRET": ingest_secret,
             },
             check=False,
         )

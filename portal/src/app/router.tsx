@@ -8,6 +8,7 @@ import { DashboardPage } from "../routes/DashboardPage";
 import { DnsPage } from "../routes/DnsPage";
 import { LoginPage } from "../routes/LoginPage";
 import { MailAccountsPage } from "../routes/MailAccountsPage";
+import { MailPage } from "../routes/MailPage";
 import { NotBuiltPage } from "../routes/NotBuiltPage";
 import { NotFoundPage } from "../routes/NotFoundPage";
 import { SecurityPage } from "../routes/SecurityPage";
@@ -33,6 +34,7 @@ export const router = createBrowserRouter([
           { index: true, element: <DashboardPage /> },
           { path: "audit", element: <AuditLogPage /> },
           { path: "settings", element: <SettingsPage /> },
+          { path: "mail", element: <MailPage /> },
           { path: "mail-accounts", element: <MailAccountsPage /> },
           { path: "dns", element: <DnsPage /> },
           { path: "security", element: <SecurityPage /> },

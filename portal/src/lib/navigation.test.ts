@@ -18,6 +18,18 @@ describe("NAVIGATION", () => {
       "settings",
     ]);
   });
+
+  it("marks the areas whose pages exist", () => {
+    expect(NAVIGATION.filter((item) => item.built).map((item) => item.key)).toEqual([
+      "dashboard",
+      "mail",
+      "mailAccounts",
+      "dns",
+      "security",
+      "audit",
+      "settings",
+    ]);
+  });
 });
 
 describe("activeItem", () => {

@@ -10,7 +10,7 @@ export interface NavigationItem {
 /** Every area of the portal, in the order the navigation lists them. */
 export const NAVIGATION: NavigationItem[] = [
   { path: "/", key: "dashboard", built: true },
-  { path: "/mail", key: "mail", built: false },
+  { path: "/mail", key: "mail", built: true },
   { path: "/mail-accounts", key: "mailAccounts", built: true },
   { path: "/dns", key: "dns", built: true },
   { path: "/containers", key: "containers", built: false },

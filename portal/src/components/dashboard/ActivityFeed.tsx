@@ -4,12 +4,7 @@ import { eventFacts, subjectArea } from "../../lib/events";
 import { formatClock } from "../../lib/format";
 import { useLiveEvents } from "../../queries/events/useLiveEvents";
 import { Card } from "../ui/Card";
-
-const CONNECTION_DOT = {
-  connecting: "bg-slate-400",
-  open: "bg-emerald-500",
-  reconnecting: "bg-amber-500",
-};
+import { ConnectionBadge } from "../ui/ConnectionBadge";
 
 /** Events from the bus as they happen. */
 export function ActivityFeed() {
@@ -21,17 +16,11 @@ export function ActivityFeed() {
       description={t("feed.description")}
       testId="activity-feed"
       actions={
-        <span
-          className="flex items-center gap-1.5 text-xs text-slate-600"
-          data-testid="feed-connection"
-          data-state={connection}
-        >
-          <span
-            className={`h-2 w-2 rounded-full ${CONNECTION_DOT[connection]}`}
-            aria-hidden="true"
-          />
-          {t(`feed.connection.${connection}`)}
-        </span>
+        <ConnectionBadge
+          connection={connection}
+          label={t(`feed.connection.${connection}`)}
+          testId="feed-connection"
+        />
       }
     >
       {events.length === 0 ? (
