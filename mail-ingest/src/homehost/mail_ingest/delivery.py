@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from homehost.mail_ingest.adapters import doveadm
 from homehost.mail_ingest.adapters.lmtp import LmtpConnection, Reply
 from homehost.mail_ingest.errors import LmtpInterrupted, LmtpUnavailable
+from homehost.mail_ingest.schemas import FINAL_DELIVERY_STATES, DeliveryPublic
 from homehost.mail_ingest.settings import IngestSettings
 from homehost.mail_ingest.spool import Spool
 from homehost.mail_ingest.store import Claimed, IngestStore, utc_now
@@ -78,7 +79,7 @@ class Deliverer:
         self.answering: set[str] = set()
         self._idle: list[LmtpConnection] = []
         self._wake = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[list[DeliveryPublic] | None]] = set()
 
     def wake(self) -> None:
         """Look at the queue now (a retry was asked for)."""
@@ -113,7 +114,7 @@ class Deliverer:
                 await connection.close()
             self._idle.clear()
 
-    def _start(self, claim: Claimed) -> asyncio.Task[None]:
+    def _start(self, claim: Claimed) -> asyncio.Task[list[DeliveryPublic] | None]:
         self._active.add(claim.message_id)
         task = asyncio.create_task(
             self._guarded(claim), name=f"deliver:{claim.message_id}"
@@ -122,23 +123,28 @@ class Deliverer:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def deliver_now(self, claim: Claimed) -> None:
-        """Make the first attempt of a just-accepted message."""
-        await self._start(claim)
+    async def deliver_now(self, claim: Claimed) -> list[DeliveryPublic] | None:
+        """Make the first attempt of a just-accepted message.
 
-    async def _guarded(self, claim: Claimed) -> None:
+        Returns its deliveries as they stand after the attempt, or None when
+        the attempt failed unexpectedly (its lease runs out, it is retried).
+        """
+        return await self._start(claim)
+
+    async def _guarded(self, claim: Claimed) -> list[DeliveryPublic] | None:
         try:
             async with self._slots:
-                await self._attempt(claim)
+                return await self._attempt(claim)
         except asyncio.CancelledError:
             raise
         except Exception:
             # The lease runs out and the message is tried again then.
             logger.exception("delivery of %s failed unexpectedly", claim.message_id)
+            return None
         finally:
             self._active.discard(claim.message_id)
 
-    async def _attempt(self, claim: Claimed) -> None:
+    async def _attempt(self, claim: Claimed) -> list[DeliveryPublic]:
         started = time.monotonic()
         outcomes: dict[str, Outcome] = {}
         pending = list(claim.mailboxes)
@@ -162,13 +168,14 @@ class Deliverer:
             )
         if pending:
             outcomes.update(await self._lmtp(claim, pending))
-        await self._record(claim, outcomes)
+        deliveries = await self._record(claim, outcomes)
         logger.info(
             "message %s: %s in %.0f ms",
             claim.message_id,
             ", ".join(f"{m} {o.state}" for m, o in outcomes.items()),
             (time.monotonic() - started) * 1000,
         )
+        return deliveries
 
     async def _lmtp(self, claim: Claimed, mailboxes: list[str]) -> dict[str, Outcome]:
         wire = {
@@ -207,7 +214,9 @@ class Deliverer:
             name=self.settings.hostname,
         )
 
-    async def _record(self, claim: Claimed, outcomes: dict[str, Outcome]) -> None:
+    async def _record(
+        self, claim: Claimed, outcomes: dict[str, Outcome]
+    ) -> list[DeliveryPublic]:
         now = utc_now()
         expired = now >= claim.expires_at
         deferred: dict[str, tuple[str, datetime, int]] = {}
@@ -242,11 +251,12 @@ class Deliverer:
                 failed[mailbox] = outcome.reply
             elif retry_at is not None:
                 deferred[mailbox] = (outcome.reply, retry_at, attempts)
-        if await self.store.settled_message_ids([claim.message_id]):
-            await self._finish(claim.message_id)
-        if claim.message_id in self.answering:
-            return
-        await self._announce(claim, delivered, failed, deferred)
+        deliveries = await self.store.deliveries(claim.message_id)
+        if all(d.state in FINAL_DELIVERY_STATES for d in deliveries):
+            await self._finish(claim.message_id, deliveries)
+        if claim.message_id not in self.answering:
+            await self._announce(claim, delivered, failed, deferred)
+        return deliveries
 
     async def _announce(
         self,
@@ -282,8 +292,7 @@ class Deliverer:
                 )
             )
 
-    async def _finish(self, message_id: str) -> None:
-        deliveries = await self.store.deliveries(message_id)
+    async def _finish(self, message_id: str, deliveries: list[DeliveryPublic]) -> None:
         states = {delivery.state for delivery in deliveries}
         if states == {"delivered"}:
             state = "delivered"

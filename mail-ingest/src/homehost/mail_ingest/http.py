@@ -29,8 +29,12 @@ def _problem(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"code": code, "message": message})
 
 
-def signature_refusal(request: Request) -> Response | None:
-    """A 401 for a request without a fresh, valid signature; None when it has one."""
+async def signature_refusal(request: Request) -> Response | None:
+    """A 401 for a request without a fresh, valid signature; None when it has one.
+
+    An HMAC over a few headers takes microseconds: async, so FastAPI runs it
+    in the loop rather than handing it to a thread.
+    """
     intake: Intake = request.app.state.intake
     settings = intake.settings
     try:

@@ -11,6 +11,7 @@ fsync'd, record committed) before the 2xx, and delivery starts at once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -51,6 +52,9 @@ from homehost.shared.events.ingest import (
 logger = logging.getLogger(__name__)
 
 UNKNOWN_RECIPIENT = "550 5.1.1 no such recipient here"
+# A message up to this size is walked in the loop: at most a millisecond or
+# two of work, cheaper than handing it to a thread and back.
+WALK_INLINE_BYTES = 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -142,18 +146,21 @@ class Intake:
         spooled: Spooled,
         received_ms: float,
     ) -> Answer:
-        walking = asyncio.ensure_future(
-            asyncio.to_thread(
-                mime.walk,
-                spooled.path,
-                max_depth=self.settings.max_mime_depth,
-                max_parts=self.settings.max_mime_parts,
-            )
+        walk = functools.partial(
+            mime.walk,
+            spooled.path,
+            max_depth=self.settings.max_mime_depth,
+            max_parts=self.settings.max_mime_parts,
         )
-        try:
+        if spooled.stored_bytes <= WALK_INLINE_BYTES:
+            report = walk()
             resolved = await resolving
-        finally:
-            report = await walking
+        else:
+            walking = asyncio.ensure_future(asyncio.to_thread(walk))
+            try:
+                resolved = await resolving
+            finally:
+                report = await walking
         reached = {r: boxes for r, boxes in resolved.items() if boxes}
         refused = [
             RecipientOutcome(
@@ -280,7 +287,10 @@ class Intake:
         finally:
             self.deliverer.answering.discard(message.id)
         deliver_ms = (time.monotonic() - started) * 1000 if finished else None
-        deliveries = {d.mailbox: d for d in await self.store.deliveries(message.id)}
+        current = attempt.result() if finished else None
+        if current is None:
+            current = await self.store.deliveries(message.id)
+        deliveries = {d.mailbox: d for d in current}
         outcomes = refused + [
             _recipient_outcome(r, boxes, deliveries) for r, boxes in reached.items()
         ]

@@ -414,19 +414,6 @@ class IngestStore:
             for row in rows
         ]
 
-    async def settled_message_ids(self, candidates: Sequence[str]) -> list[str]:
-        """Of `candidates`, those with no delivery still to make."""
-        if not candidates:
-            return []
-        placeholders = ", ".join(["%s"] * len(candidates))
-        rows = await self._rows(
-            "SELECT m.id FROM inbound_messages m WHERE m.id IN "  # noqa: S608 - placeholders only.
-            f"({placeholders}) AND NOT EXISTS (SELECT 1 FROM inbound_deliveries d "
-            "WHERE d.message_id = m.id AND d.state NOT IN ('delivered', 'failed'))",
-            list(candidates),
-        )
-        return [row["id"] for row in rows]
-
 
 _MESSAGE_SELECT = (
     "SELECT id, received_at, envelope_from, envelope_to, size_bytes, "

@@ -28,6 +28,8 @@ class RspamdConfig(BaseModel):
     proxy_port: int = 11332
     dns_timeout: str = "1s"
     dns_retransmits: int = 2
+    # host:port of the resolvers Rspamd asks; empty: the system's.
+    dns_nameservers: list[str] = []
     enable_test_patterns: bool = False
     reject_score: float = 15
     add_header_score: float = 6
