@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from homehost.cli.main import app
 from homehost.shared.bus import Bus
-from homehost.shared.runtime import Supervisor, discover_services
+from homehost.shared.runtime import Supervisor, discover_services, service_names
 from homehost.shared.settings import DatabaseServiceSettings, ServiceSettings
 
 # Seconds the supervisor waits before restarting a failed service: short
@@ -267,3 +267,23 @@ def test_run_with_an_unknown_service_exits_2_naming_it(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "unknown service nosuchservice" in " ".join(result.stderr.split())
+
+
+def test_services_are_found_by_name_and_only_those_asked_for_are_loaded() -> None:
+    picked = discover_services(["ingest", "mailbox"])
+
+    assert service_names() == [
+        "backup",
+        "container",
+        "database",
+        "dns",
+        "gateway",
+        "ingest",
+        "mailbox",
+        "site",
+    ]
+    assert sorted(picked) == ["ingest", "mailbox"]
+    assert [picked[name].name for name in ("ingest", "mailbox")] == [
+        "ingest",
+        "mailbox",
+    ]

@@ -12,6 +12,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiomysql
@@ -26,12 +27,17 @@ from homehost.gateway.schemas import AdminPublic
 from homehost.gateway.scopes import Role
 from homehost.gateway.service import definition
 from homehost.gateway.settings import GatewaySettings
+from homehost.mail_ingest.service import definition as ingest_definition
+from homehost.mail_ingest.settings import IngestSettings
+from homehost.mail_ingest.signing import Envelope, signed_headers
 from homehost.shared.runtime import ServiceContext, start_service
+from tests.mail_servers import free_port
 
 MARIADB_USER = os.environ.get("HOMEHOST_TEST_MARIADB_USER", "root")
 MARIADB_PASSWORD = os.environ.get("HOMEHOST_TEST_MARIADB_PASSWORD", "")
 
 PASSWORD = "kettle-orbit-lantern-42"
+INGEST_SECRET = "worker-secret-for-gateway-tests-0123"
 
 
 @dataclass
@@ -182,3 +188,57 @@ async def dns_service(
         with contextlib.suppress(Exception):
             await asyncio.wait_for(started.task, 30)
         await fake.stop()
+
+
+class IngestService:
+    """A running mail-ingest: POSTs exactly as the Email Worker does."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    async def post(self, raw: bytes, *, sender: str, recipients: list[str]) -> Any:
+        """The answer's JSON; the message is durable once it comes."""
+        headers = signed_headers(
+            INGEST_SECRET.encode(),
+            body=raw,
+            envelope=Envelope(sender=sender, recipients=tuple(recipients)),
+        )
+        async with httpx.AsyncClient(timeout=60) as client:
+            answer = await client.post(
+                f"{self.url}/v1/inbound", content=raw, headers=headers
+            )
+        assert answer.status_code in (200, 202, 422), answer.text
+        return answer.json()
+
+
+@pytest.fixture
+async def ingest_service(
+    namespace: str, make_database: Callable[[str], Awaitable[str]], scratch: Path
+) -> AsyncIterator[IngestService]:
+    """The real mail-ingest on the test's bus, its scanners and Dovecot away.
+
+    Every accepted message is delivered unscanned (the default policy) and
+    its delivery waits, deferred, until someone says "retry now".
+    """
+    settings = IngestSettings(
+        environment="development",
+        nats_url="nats://127.0.0.1:4222",
+        bus_namespace=namespace,
+        database_name=await make_database("ingest"),
+        database_user="root",
+        state_dir=scratch / "ingest-state",
+        http_port=0,
+        worker_secret=INGEST_SECRET,
+        rspamd_url=f"http://127.0.0.1:{free_port()}",
+        clamd_port=free_port(),
+        lmtp_port=free_port(),
+        answer_within_seconds=0.5,
+        retry_unreachable_seconds=3600,
+        retry_first_seconds=3600,
+    )
+    started = await start_service(ingest_definition, settings=settings)
+    try:
+        yield IngestService(f"http://127.0.0.1:{started.context.http_port}")
+    finally:
+        started.stop_requested.set()
+        await started.task

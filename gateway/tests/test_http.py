@@ -33,7 +33,7 @@ async def test_every_route_but_the_public_ones_needs_credentials(
 
     routes = set(answers)
     assert routes >= PUBLIC_ROUTES
-    assert len(routes) == 51
+    assert len(routes) == 56
     for route, response in answers.items():
         if route in PUBLIC_ROUTES:
             assert response.status_code != 401 or route[1].startswith("/api/auth/login")

@@ -10,25 +10,17 @@ the state the Mail page's queue shows.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
-from homehost.mail_ingest.service import definition
-from homehost.mail_ingest.settings import IngestSettings
-from homehost.mail_ingest.signing import Envelope, signed_headers
 from homehost.mailbox.schemas import DomainPublic, MailboxCreated
-from homehost.shared.runtime import start_service
-from tests.mail_servers import MailService, free_port
+from tests.mail_servers import MailService
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from conftest import Gateway, IngestService
 
-    from conftest import Gateway
-
-SECRET = "worker-secret-for-gateway-tests-0123"
 MESSAGE = (
     b"From: Carol <carol@sender.example>\r\n"
     b"To: alice@example.test\r\n"
@@ -44,35 +36,11 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-class Ingest:
-    """A running mail-ingest: POSTs exactly as the Email Worker does."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    async def post(self, raw: bytes, *, sender: str, recipients: list[str]) -> Any:
-        """The answer's JSON; the message is durable once it comes."""
-        headers = signed_headers(
-            SECRET.encode(),
-            body=raw,
-            envelope=Envelope(sender=sender, recipients=tuple(recipients)),
-        )
-        async with httpx.AsyncClient(timeout=60) as client:
-            answer = await client.post(
-                f"{self.url}/v1/inbound", content=raw, headers=headers
-            )
-        assert answer.status_code in (200, 202, 422), answer.text
-        return answer.json()
-
-
 @pytest.fixture
 async def ingest(
-    namespace: str,
-    make_database: Callable[[str], Awaitable[str]],
-    mail_service: MailService,
-    scratch: Path,
-) -> AsyncIterator[Ingest]:
-    """mail-ingest whose scanners and Dovecot are away."""
+    ingest_service: IngestService, mail_service: MailService
+) -> IngestService:
+    """mail-ingest whose scanners and Dovecot are away, with two mailboxes."""
     await mail_service.call("domains.create", {"name": "example.test"}, DomainPublic)
     for address in ("alice@example.test", "bob@example.test"):
         await mail_service.call(
@@ -80,29 +48,7 @@ async def ingest(
             {"address": address, "password": "violet-harbour-tram-42"},
             MailboxCreated,
         )
-    settings = IngestSettings(
-        environment="development",
-        nats_url="nats://127.0.0.1:4222",
-        bus_namespace=namespace,
-        database_name=await make_database("ingest"),
-        database_user="root",
-        state_dir=scratch / "ingest-state",
-        http_port=0,
-        worker_secret=SECRET,
-        rspamd_url=f"http://127.0.0.1:{free_port()}",
-        clamd_port=free_port(),
-        lmtp_port=free_port(),
-        answer_within_seconds=0.5,
-        # Deferred deliveries stay deferred until someone says "retry now".
-        retry_unreachable_seconds=3600,
-        retry_first_seconds=3600,
-    )
-    started = await start_service(definition, settings=settings)
-    try:
-        yield Ingest(f"http://127.0.0.1:{started.context.http_port}")
-    finally:
-        started.stop_requested.set()
-        await started.task
+    return ingest_service
 
 
 async def deferred(client: httpx.AsyncClient, message_id: str) -> dict[str, Any]:
@@ -116,7 +62,7 @@ async def deferred(client: httpx.AsyncClient, message_id: str) -> dict[str, Any]
 
 
 async def test_recent_messages_filters_hourly_counts_and_retry_now(
-    gateway: Gateway, ingest: Ingest
+    gateway: Gateway, ingest: IngestService
 ) -> None:
     menu = await ingest.post(
         MESSAGE, sender="carol@sender.example", recipients=["alice@example.test"]

@@ -23,7 +23,12 @@ from homehost.shared.bus import connect_bus
 from homehost.shared.errors import ConfigurationError, ServiceUnavailable
 from homehost.shared.health import SystemHealth, collect_health
 from homehost.shared.logging import configure_logging
-from homehost.shared.runtime import ServiceDefinition, Supervisor, discover_services
+from homehost.shared.runtime import (
+    ServiceDefinition,
+    Supervisor,
+    discover_services,
+    service_names,
+)
 from homehost.shared.settings import ServiceSettings, load_settings
 
 app = typer.Typer(
@@ -42,9 +47,9 @@ app.add_typer(mail_app, name="mail")
 
 
 def _pick_services(names: list[str] | None) -> list[ServiceDefinition]:
-    known = discover_services()
     if not names:
-        return list(known.values())
+        return list(discover_services().values())
+    known = service_names()
     unknown = [name for name in names if name not in known]
     if unknown:
         errors.print(
@@ -52,7 +57,8 @@ def _pick_services(names: list[str] | None) -> list[ServiceDefinition]:
             f"known: {', '.join(known)}"
         )
         raise typer.Exit(2)
-    return [known[name] for name in names]
+    picked = discover_services(names)
+    return [picked[name] for name in names]
 
 
 def _load_settings(definitions: list[ServiceDefinition]) -> dict[str, ServiceSettings]:
@@ -105,7 +111,7 @@ def status(
     except ConfigurationError as exc:
         errors.print(f"[red]bad settings: {exc.message}[/red]")
         raise typer.Exit(2) from exc
-    names = list(discover_services())
+    names = service_names()
 
     async def gather() -> SystemHealth:
         bus = await connect_bus(

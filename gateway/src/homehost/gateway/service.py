@@ -8,7 +8,7 @@ from homehost.gateway.audit import AuditLog
 from homehost.gateway.deps import GatewayState
 from homehost.gateway.settings import GatewaySettings
 from homehost.shared.http import serve_http
-from homehost.shared.runtime import ServiceContext, ServiceDefinition, discover_services
+from homehost.shared.runtime import ServiceContext, ServiceDefinition, service_names
 
 
 async def start_gateway(context: ServiceContext) -> None:
@@ -20,7 +20,7 @@ async def start_gateway(context: ServiceContext) -> None:
     state = GatewayState(
         settings=settings,
         bus=context.bus,
-        service_names=list(discover_services()),
+        service_names=service_names(),
         pool=context.pool,
         audit=audit,
     )

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
@@ -467,12 +467,30 @@ class Supervisor:
                 return
 
 
-def discover_services() -> dict[str, ServiceDefinition]:
-    """Return every installed service, found by its entry point."""
+def service_names() -> list[str]:
+    """The names of every installed service, without importing any of them."""
+    return sorted(entry.name for entry in entry_points(group=ENTRY_POINT_GROUP))
+
+
+def discover_services(
+    names: Collection[str] | None = None,
+) -> dict[str, ServiceDefinition]:
+    """Return the installed services (those in `names`, or all), by entry point.
+
+    An entry point is named after its service; only the ones asked for are
+    imported, so running one service does not load the others' libraries.
+    """
     found: dict[str, ServiceDefinition] = {}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if names is not None and entry.name not in names:
+            continue
         definition = entry.load()
         if not isinstance(definition, ServiceDefinition):
             raise TypeError(f"entry point {entry.name} is not a ServiceDefinition")
+        if definition.name != entry.name:
+            raise TypeError(
+                f"entry point {entry.name} holds service {definition.name}; "
+                "the two names must match"
+            )
         found[definition.name] = definition
     return dict(sorted(found.items()))
