@@ -156,8 +156,9 @@ async def fake_lmtp(tmp_path: Path):  # type: ignore[no-untyped-def]
         await process.wait()
 
 
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "in-turn"])
 async def test_c08_c03_c01_against_the_fake_lmtp_server(
-    fake_lmtp: tuple[int, Path], tmp_path: Path
+    fake_lmtp: tuple[int, Path], tmp_path: Path, pipelining: bool
 ) -> None:
     port, out = fake_lmtp
     c08 = tmp_path / "c08.eml"
@@ -165,6 +166,10 @@ async def test_c08_c03_c01_against_the_fake_lmtp_server(
     c01 = tmp_path / "c01.eml"
     c01.write_bytes(crlf((CASES / "C01.eml").read_bytes()))
     connection = await LmtpConnection.open("127.0.0.1", port, timeout=10, name="test")
+    piped = "PIPELINING" in connection.capabilities
+    if not pipelining:
+        # The server offers PIPELINING; not using it must work as well.
+        connection.capabilities.discard("PIPELINING")
 
     first = await connection.deliver(
         sender="sender@example.test",
@@ -186,6 +191,7 @@ async def test_c08_c03_c01_against_the_fake_lmtp_server(
     await connection.close()
 
     assert "SMTPUTF8" not in connection.capabilities
+    assert piped is True
     assert {r: (reply.code, reply.kind) for r, reply in first.items()} == {
         "a@example.test": (250, "delivered"),
         "full@example.test": (552, "permanent"),

@@ -59,12 +59,18 @@ class Clamd:
     async def _instream(self, path: Path) -> bytes:
         reader, writer = await asyncio.open_connection(self.host, self.port)
         try:
-            writer.write(b"zINSTREAM\0")
+            # Each chunk goes out with what precedes it (the command) or
+            # follows it (the end mark) where it can: a small message is one
+            # write, not four.
+            frames = [b"zINSTREAM\0"]
             try:
                 async for chunk in read_chunks_async(path):
-                    writer.write(struct.pack(">I", len(chunk)) + chunk)
-                    await writer.drain()
-                writer.write(struct.pack(">I", 0))
+                    if len(frames) > 1:
+                        writer.writelines(frames)
+                        frames = []
+                        await writer.drain()
+                    frames += (struct.pack(">I", len(chunk)), chunk)
+                writer.writelines([*frames, struct.pack(">I", 0)])
                 await writer.drain()
             except (BrokenPipeError, ConnectionResetError):
                 # clamd stops reading past its limit; its reply says why.

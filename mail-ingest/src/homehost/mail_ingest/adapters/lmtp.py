@@ -20,7 +20,7 @@ from typing import Literal
 import idna
 
 from homehost.mail_ingest.errors import LmtpInterrupted, LmtpUnavailable
-from homehost.mail_ingest.spool import read_chunks_async
+from homehost.mail_ingest.spool import CHUNK_BYTES, read_chunks_async
 
 logger = logging.getLogger(__name__)
 
@@ -185,22 +185,28 @@ class LmtpConnection:
                 return results
             if needs_utf8:
                 parameters += " SMTPUTF8"
-            mail = await self._command(f"MAIL FROM:<{wire_sender}>{parameters}")
+            mail, rcpts, data = await self._envelope(
+                f"MAIL FROM:<{wire_sender}>{parameters}",
+                [f"RCPT TO:<{wire}>" for wire in wire_recipients.values()],
+            )
             if mail.code != 250:
                 for recipient in wire_recipients:
                     results[recipient] = mail
                 await self._reset()
                 return results
-            for recipient, wire in wire_recipients.items():
-                reply = await self._command(f"RCPT TO:<{wire}>")
+            for recipient, reply in zip(wire_recipients, rcpts, strict=True):
                 if reply.code == 250:
                     accepted.append(recipient)
                 else:
                     results[recipient] = reply
+            if data.code == 354 and not accepted:
+                # A server that opens DATA with no recipient has left the
+                # protocol; this session is not used again.
+                self.writer.close()
+                return results
             if not accepted:
                 await self._reset()
                 return results
-            data = await self._command("DATA")
             if data.code != 354:
                 for recipient in accepted:
                     results[recipient] = data
@@ -219,15 +225,49 @@ class LmtpConnection:
             ) from exc
         return results
 
+    async def _envelope(
+        self, mail: str, rcpts: list[str]
+    ) -> tuple[Reply, list[Reply], Reply]:
+        """Send MAIL, every RCPT and DATA; return their replies in order.
+
+        With PIPELINING (RFC 2920) they go out in one write and the replies
+        are read after; otherwise each waits for its reply. MAIL refused
+        means no RCPT or DATA was sent: those replies repeat MAIL's.
+        """
+        if "PIPELINING" in self.capabilities:
+            self.writer.writelines(
+                line.encode("utf-8") + b"\r\n" for line in [mail, *rcpts, "DATA"]
+            )
+            return (
+                await self._reply(),
+                [await self._reply() for _ in rcpts],
+                await self._reply(),
+            )
+        mail_reply = await self._command(mail)
+        if mail_reply.code != 250:
+            return mail_reply, [mail_reply for _ in rcpts], mail_reply
+        rcpt_replies = [await self._command(rcpt) for rcpt in rcpts]
+        if not any(reply.code == 250 for reply in rcpt_replies):
+            return mail_reply, rcpt_replies, Reply(503, "5.5.1 no valid recipients")
+        return mail_reply, rcpt_replies, await self._command("DATA")
+
     async def _send_message(self, header_block: bytes, path: Path) -> None:
+        # Pieces are gathered up to a chunk's size before a write: a small
+        # message goes out, headers, body and final dot, in one.
         stuffer = DotStuffer()
-        self.writer.write(stuffer.feed(header_block))
+        pieces = [stuffer.feed(header_block)]
+        gathered = len(pieces[0])
         async for chunk in read_chunks_async(path):
-            self.writer.write(stuffer.feed(chunk))
-            async with asyncio.timeout(self.timeout):
-                await self.writer.drain()
+            if gathered >= CHUNK_BYTES:
+                self.writer.writelines(pieces)
+                pieces, gathered = [], 0
+                async with asyncio.timeout(self.timeout):
+                    await self.writer.drain()
+            stuffed = stuffer.feed(chunk)
+            pieces.append(stuffed)
+            gathered += len(stuffed)
         # The spool ends every message with CRLF.
-        self.writer.write(b".\r\n")
+        self.writer.writelines([*pieces, b".\r\n"])
         async with asyncio.timeout(self.timeout):
             await self.writer.drain()
 
