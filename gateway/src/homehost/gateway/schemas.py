@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 
 from homehost.gateway.scopes import Role, Scope
 
@@ -47,9 +49,20 @@ class AdminPublic(BaseModel):
 class AdminCreate(RequestModel):
     """A new admin account."""
 
-    username: str = Field(pattern=USERNAME_PATTERN)
+    username: str = Field(json_schema_extra={"pattern": USERNAME_PATTERN})
     password: SecretStr = Field(max_length=1024)
     role: Role = "viewer"
+
+    @field_validator("username")
+    @classmethod
+    def _plain_username(cls, value: str) -> str:
+        # Said in words: the pattern itself means little to whoever typed it.
+        if not re.fullmatch(USERNAME_PATTERN, value):
+            raise PydanticCustomError(
+                "username",
+                "use 3 to 64 characters: lowercase letters, digits, '.', '_' or '-'",
+            )
+        return value
 
 
 class AdminUpdate(RequestModel):
