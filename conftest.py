@@ -7,6 +7,7 @@ databases, and everything is removed afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import uuid
@@ -15,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiomysql
 import nats.js.errors
 import pytest
+import uvloop
 
 from homehost.shared.bus import Bus, connect_bus
 
@@ -27,6 +29,13 @@ MARIADB_HOST = os.environ.get("HOMEHOST_TEST_MARIADB_HOST", "127.0.0.1")
 MARIADB_PORT = int(os.environ.get("HOMEHOST_TEST_MARIADB_PORT", "3306"))
 MARIADB_ADMIN_USER = os.environ.get("HOMEHOST_TEST_MARIADB_USER", "root")
 MARIADB_ADMIN_PASSWORD = os.environ.get("HOMEHOST_TEST_MARIADB_PASSWORD", "")
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Tests run on uvloop, the loop `homehost run` gives the services."""
+    return {"uvloop": uvloop.new_event_loop}
 
 
 @pytest.fixture

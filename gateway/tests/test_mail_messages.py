@@ -103,12 +103,17 @@ async def test_recent_messages_filters_hourly_counts_and_retry_now(
             "/api/mail/messages", params={"verdict": "maybe"}
         )
         bad_limit = await client.get("/api/mail/messages", params={"limit": 0})
-        missing = await client.get("/api/mail/messages/0123456789abcdef")
+        missing = await client.get(
+            "/api/mail/messages/0123456789abcdef0123456789abcdef"
+        )
+        odd_id = await client.get("/api/mail/messages/1%20OR%201=1")
         forbidden = await client.post(f"/api/mail/messages/{menu['id']}/retry")
     async with gateway.client(headers=bearer(writer)) as client:
         retried = await client.post(f"/api/mail/messages/{menu['id']}/retry")
         retried_all = await client.post("/api/mail/messages/retry")
-        retry_missing = await client.post("/api/mail/messages/0123456789abcdef/retry")
+        retry_missing = await client.post(
+            "/api/mail/messages/0123456789abcdef0123456789abcdef/retry"
+        )
         audit = (await client.get("/api/audit", params={"q": "mail_message:"})).json()
 
     assert refused["state"] == "rejected"
@@ -141,6 +146,10 @@ async def test_recent_messages_filters_hourly_counts_and_retry_now(
         "query.verdict"
     ]
     assert bad_limit.status_code == 422
+    assert odd_id.status_code == 422
+    assert [e["field"] for e in odd_id.json()["details"]["errors"]] == [
+        "path.message_id"
+    ]
     assert missing.status_code == 404
     assert missing.json()["code"] == "not_found"
     assert forbidden.status_code == 403
@@ -155,9 +164,12 @@ async def test_recent_messages_filters_hourly_counts_and_retry_now(
     ] == [
         (
             "mail.messages_retry",
-            "mail_message:0123456789abcdef",
+            "mail_message:0123456789abcdef0123456789abcdef",
             404,
-            {"method": "POST", "path": "/api/mail/messages/0123456789abcdef/retry"},
+            {
+                "method": "POST",
+                "path": "/api/mail/messages/0123456789abcdef0123456789abcdef/retry",
+            },
         ),
         (
             "mail.messages_retry",

@@ -220,3 +220,30 @@ async def test_killed_halfway_every_accepted_message_arrives_once(
             if process is not None and process.returncode is None:
                 process.terminate()
                 await process.wait()
+
+
+async def test_a_kept_lmtp_session_the_server_dropped_costs_no_deferral(
+    ingest: Ingest,
+) -> None:
+    # Dovecot ends idle sessions after five minutes; a restart ends them now.
+    rcpt = await ingest.mailbox("rcpt@example.test")
+    dovecot = ingest.dovecot
+    first = await send_all(ingest.url, [1], rcpt, concurrency=1)
+    dovecot.process.terminate()
+    await dovecot.process.wait()
+    restarted = await asyncio.create_subprocess_exec(
+        "dovecot", "-F", "-c", str(dovecot.config.config_file)
+    )
+    try:
+        await mail_servers.wait_for_port(dovecot.lmtp_port)
+        second = await send_all(ingest.url, [2], rcpt, concurrency=1)
+        found = await wait_for_subjects(
+            dovecot.imap_port, rcpt, {"message 1", "message 2"}, seconds=30
+        )
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            restarted.terminate()
+        await restarted.wait()
+
+    assert (first, second) == ({1: 200}, {2: 200})
+    assert found == {"message 1": 1, "message 2": 1}

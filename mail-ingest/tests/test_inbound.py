@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 
+import httpx
 import pytest
 
 from homehost.mail_ingest.signing import (
@@ -521,3 +522,111 @@ async def test_mail_directory_away_keeps_nothing_and_asks_to_retry(
     }
     assert list(ingest.settings.spool_path.joinpath("messages").iterdir()) == []
     assert ingest.events_of("mail.received") == []
+
+
+async def test_an_envelope_that_could_smuggle_a_command_is_refused(
+    ingest: Ingest,
+) -> None:
+    rcpt = await ingest.mailbox("rcpt@example.test")
+    other = await ingest.mailbox("other@example.test")
+
+    smuggling = await ingest.post(
+        message(subject="smuggled"),
+        sender="x@example.net>\r\nRCPT TO:<other@example.test",
+        recipients=[rcpt],
+    )
+    long_sender = await ingest.post(
+        message(), sender="s" * 250 + "@x.test", recipients=[rcpt]
+    )
+    bracketed = await ingest.post(
+        message(), sender="", recipients=[rcpt, "a<b>@example.test"]
+    )
+    crowd = await ingest.post(message(), sender="s@x.test", recipients=[rcpt] * 101)
+    after = await ingest.post(
+        message(subject="after"), sender="s@x.test", recipients=[rcpt]
+    )
+
+    assert smuggling.status_code == 422
+    assert smuggling.json() == {
+        "code": "invalid_request",
+        "message": "553 5.1.3 the envelope cannot be taken: envelope.from holds "
+        "a control character",
+        "details": {
+            "errors": [
+                {"field": "envelope.from", "message": "holds a control character"}
+            ]
+        },
+    }
+    assert long_sender.json()["details"]["errors"] == [
+        {"field": "envelope.from", "message": "is longer than 254 characters"}
+    ]
+    assert bracketed.json()["details"]["errors"] == [
+        {"field": "envelope.to[1]", "message": "holds an angle bracket"}
+    ]
+    assert crowd.json()["details"]["errors"] == [
+        {"field": "envelope.to", "message": "has more than 100 recipients"}
+    ]
+    assert after.status_code == 200
+    assert after.json()["state"] == "delivered"
+    assert [m for m in await read_mailbox(ingest, rcpt) if b"smuggled" in m] == []
+    assert len(await read_mailbox(ingest, rcpt)) == 1
+    assert await read_mailbox(ingest, other) == []
+    assert list(ingest.settings.spool_path.joinpath("messages").iterdir()) == []
+
+
+async def test_a_sender_the_mail_store_refuses_is_filed_with_the_null_sender(
+    ingest: Ingest,
+) -> None:
+    rcpt = await ingest.mailbox("rcpt@example.test")
+
+    response = await ingest.post(message(), sender="a b@example.net", recipients=[rcpt])
+
+    assert response.status_code == 200
+    assert response.json()["state"] == "delivered"
+    (stored,) = await read_mailbox(ingest, rcpt)
+    assert stored.startswith(b"Return-Path: <>\r\n")
+
+
+async def test_an_empty_message_is_refused_and_nothing_is_kept(
+    ingest: Ingest,
+) -> None:
+    rcpt = await ingest.mailbox("rcpt@example.test")
+
+    response = await ingest.post(b"", sender="s@x.test", recipients=[rcpt])
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "code": "invalid_request",
+        "message": "554 5.6.0 the message is empty",
+        "details": {"errors": [{"field": "body", "message": "is empty"}]},
+    }
+    assert list(ingest.settings.spool_path.joinpath("messages").iterdir()) == []
+    assert await read_mailbox(ingest, rcpt) == []
+
+
+async def test_only_whole_ids_are_found_and_errors_keep_one_shape(
+    ingest: Ingest,
+) -> None:
+    rcpt = await ingest.mailbox("rcpt@example.test")
+    answer = (await ingest.post(message(), sender="s@x.test", recipients=[rcpt])).json()
+
+    whole = await ingest.state(answer["id"])
+    longer = await ingest.state(answer["id"] + "EXTRA")
+    async with httpx.AsyncClient(timeout=30) as client:
+        schema = await client.get(f"{ingest.url}/openapi.json")
+        wrong_method = await client.delete(f"{ingest.url}/v1/inbound")
+
+    assert whole.status_code == 200
+    assert longer.status_code == 404
+    assert longer.json() == {
+        "code": "not_found",
+        "message": f"no message {answer['id']}EXTRA",
+    }
+    assert (schema.status_code, schema.json()) == (
+        404,
+        {"code": "not_found", "message": "Not Found"},
+    )
+    assert (wrong_method.status_code, wrong_method.json()) == (
+        405,
+        {"code": "method_not_allowed", "message": "Method Not Allowed"},
+    )

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import nats.errors
 import typer
+import uvloop
 from rich.console import Console
 from rich.table import Table
 
@@ -92,7 +93,9 @@ def run(
             loop.add_signal_handler(signal_number, supervisor.stop)
         await supervisor.run()
 
-    asyncio.run(main())
+    # uvloop runs the same coroutines at a fraction of the loop's own cost:
+    # the mail path spends about 15 % less CPU per message (bench/README.md).
+    uvloop.run(main())
 
 
 @app.command()

@@ -35,6 +35,9 @@ from homehost.shared.events.ingest import (
 
 logger = logging.getLogger(__name__)
 
+# An LMTP session idle longer than this is closed rather than used again.
+IDLE_REUSE_SECONDS = 60.0
+
 # How often the queue is looked at when nothing wakes it.
 SWEEP_SECONDS = 1.0
 
@@ -77,7 +80,8 @@ class Deliverer:
         self._active: set[str] = set()
         # Messages whose POST is still waiting: their results go in its answer.
         self.answering: set[str] = set()
-        self._idle: list[LmtpConnection] = []
+        # Open LMTP sessions between deliveries, each with when it went idle.
+        self._idle: list[tuple[LmtpConnection, float]] = []
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[list[DeliveryPublic] | None]] = set()
 
@@ -110,7 +114,7 @@ class Deliverer:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
-            for connection in self._idle:
+            for connection, _ in self._idle:
                 await connection.close()
             self._idle.clear()
 
@@ -183,36 +187,51 @@ class Deliverer:
             for mailbox in mailboxes
         }
         path = self.spool.path_of(claim.message_id)
-        try:
-            connection = await self._connection()
+        reuse = True
+        while True:
+            reused = False
             try:
-                replies = await connection.deliver(
-                    sender=claim.envelope_from,
-                    recipients=list(wire),
-                    header_block=claim.added_headers,
-                    path=path,
-                )
-            except BaseException:
-                await connection.close()
-                raise
-            self._idle.append(connection)
-        except LmtpUnavailable as exc:
-            return {m: Outcome("unreachable", exc.message) for m in mailboxes}
-        except LmtpInterrupted as exc:
-            return {m: Outcome("uncertain", exc.message) for m in mailboxes}
-        return {wire[r]: _outcome(reply) for r, reply in replies.items()}
+                connection, reused = await self._connection(reuse=reuse)
+                try:
+                    replies = await connection.deliver(
+                        sender=claim.envelope_from,
+                        recipients=list(wire),
+                        header_block=claim.added_headers,
+                        path=path,
+                    )
+                except BaseException:
+                    await connection.close()
+                    raise
+                self._idle.append((connection, time.monotonic()))
+            except LmtpUnavailable as exc:
+                if reused:
+                    # A kept session broke before the final dot, so nothing
+                    # was stored: a new session tries again at once.
+                    logger.info("a kept LMTP session broke (%s); opening anew", exc)
+                    reuse = False
+                    continue
+                return {m: Outcome("unreachable", exc.message) for m in mailboxes}
+            except LmtpInterrupted as exc:
+                return {m: Outcome("uncertain", exc.message) for m in mailboxes}
+            return {wire[r]: _outcome(reply) for r, reply in replies.items()}
 
-    async def _connection(self) -> LmtpConnection:
-        while self._idle:
-            connection = self._idle.pop()
-            if not connection.writer.is_closing():
-                return connection
-        return await LmtpConnection.open(
+    async def _connection(self, *, reuse: bool) -> tuple[LmtpConnection, bool]:
+        """A session to deliver on, and whether it was kept from before."""
+        while reuse and self._idle:
+            connection, idle_since = self._idle.pop()
+            # Dovecot drops a session idle for 5 minutes; one the server
+            # closed, or that may be about to be, is not worth a deferral.
+            fresh = time.monotonic() - idle_since < IDLE_REUSE_SECONDS
+            if fresh and not connection.closed:
+                return connection, True
+            await connection.close()
+        connection = await LmtpConnection.open(
             self.settings.lmtp_host,
             self.settings.lmtp_port,
             timeout=self.settings.lmtp_timeout_seconds,
             name=self.settings.hostname,
         )
+        return connection, False
 
     async def _record(
         self, claim: Claimed, outcomes: dict[str, Outcome]

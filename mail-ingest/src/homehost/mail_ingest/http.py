@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from homehost.mail_ingest.intake import DigestMismatch, Intake, Temporary
+from homehost.mail_ingest.envelope import envelope_problems
+from homehost.mail_ingest.intake import DigestMismatch, EmptyMessage, Intake, Temporary
 from homehost.mail_ingest.schemas import InboundAnswer, MessagePublic
 from homehost.mail_ingest.signing import (
     DIGEST_HEADER,
@@ -23,6 +26,9 @@ from homehost.mail_ingest.signing import (
 from homehost.mail_ingest.spool import TooLarge
 
 logger = logging.getLogger(__name__)
+
+# The ids mail-ingest gives messages: 32 lower-case hex digits.
+MESSAGE_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def _problem(status: int, code: str, message: str) -> JSONResponse:
@@ -56,8 +62,21 @@ Refusal = Annotated[Response | None, Depends(signature_refusal)]
 
 def create_app(intake: Intake) -> FastAPI:
     """The FastAPI app serving POST /v1/inbound and GET /v1/messages/{id}."""
-    app = FastAPI(title="homehost mail-ingest", docs_url=None, redoc_url=None)
+    # No docs and no schema: this port faces the Tunnel, and only signed
+    # requests get an answer beyond an error.
+    app = FastAPI(
+        title="homehost mail-ingest", docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.intake = intake
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Unknown paths and methods answer in the same shape as the rest."""
+        code = {404: "not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "http_error"
+        )
+        return _problem(exc.status_code, code, str(exc.detail))
+
     settings = intake.settings
 
     @app.post(
@@ -78,6 +97,15 @@ def create_app(intake: Intake) -> FastAPI:
             envelope = decode_envelope(request.headers.get(ENVELOPE_HEADER, ""))
         except SignatureError as exc:
             return _problem(401, "unauthorized", exc.reason)
+        problems = envelope_problems(envelope)
+        if problems:
+            # Refused before anything is read or kept; the Worker rejects
+            # the message, so its sender learns why.
+            return _invalid(
+                "553 5.1.3 the envelope cannot be taken: "
+                + "; ".join(f"{p['field']} {p['message']}" for p in problems),
+                problems,
+            )
         signature = request.headers["x-homehost-signature"].removeprefix("v1=")[:64]
         seen = await intake.store.see_signature(signature)
         if seen is not None:
@@ -105,6 +133,12 @@ def create_app(intake: Intake) -> FastAPI:
         except DigestMismatch:
             await intake.store.forget_signature(signature)
             return _problem(401, "unauthorized", "the body does not match its digest")
+        except EmptyMessage:
+            await intake.store.forget_signature(signature)
+            return _invalid(
+                "554 5.6.0 the message is empty",
+                [{"field": "body", "message": "is empty"}],
+            )
         except Temporary as exc:
             await intake.store.forget_signature(signature)
             return _problem(503, "unavailable", exc.reason)
@@ -123,12 +157,27 @@ def create_app(intake: Intake) -> FastAPI:
         """A message's state (signed like the Worker's requests)."""
         if refusal is not None:
             return refusal
-        record = await intake.store.message(message_id[:32])
+        record = (
+            await intake.store.message(message_id)
+            if MESSAGE_ID.fullmatch(message_id)
+            else None
+        )
         if record is None:
             return _problem(404, "not_found", f"no message {message_id}")
         return Response(record.model_dump_json(), media_type="application/json")
 
     return app
+
+
+def _invalid(message: str, errors: list[dict[str, str]]) -> JSONResponse:
+    return JSONResponse(
+        status_code=422,
+        content={
+            "code": "invalid_request",
+            "message": message,
+            "details": {"errors": errors},
+        },
+    )
 
 
 def _too_large(limit: int) -> JSONResponse:

@@ -89,9 +89,10 @@ class Intake:
     async def take(
         self, *, envelope: Envelope, body: AsyncIterator[bytes], digest: str
     ) -> Answer:
-        """Take one message; raises `spool.TooLarge`, `DigestMismatch`, `Temporary`.
+        """Take one message, or raise why it cannot be taken.
 
-        A client that goes away while sending raises from `body`; in every
+        Raises `spool.TooLarge`, `DigestMismatch`, `EmptyMessage` or
+        `Temporary`. A client that goes away while sending raises from `body`; in every
         raising case nothing is left behind.
         """
         started = time.monotonic()
@@ -111,6 +112,8 @@ class Intake:
         try:
             if spooled.sha256 != digest:
                 raise DigestMismatch
+            if spooled.raw_bytes == 0:
+                raise EmptyMessage
             received_ms = (time.monotonic() - started) * 1000
             return await self._check_and_keep(
                 message_id=message_id,
@@ -399,6 +402,10 @@ async def _abandon(task: asyncio.Future[Any]) -> None:
 
 class DigestMismatch(Exception):
     """The body's SHA-256 is not the one the signature covers."""
+
+
+class EmptyMessage(Exception):
+    """The body holds no bytes at all: nothing to deliver."""
 
 
 def _verdict(scanned: ScanResult) -> Verdict:

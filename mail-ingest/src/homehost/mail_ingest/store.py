@@ -339,7 +339,7 @@ class IngestStore:
                 attempts=row["attempts"],
                 next_attempt_at=None
                 if row["state"] in FINAL_DELIVERY_STATES
-                else row["next_attempt_at"],
+                else row["next_attempt_at"].replace(tzinfo=UTC),
                 last_reply=row["last_reply"],
             )
             for row in rows

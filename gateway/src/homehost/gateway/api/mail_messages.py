@@ -33,7 +33,8 @@ router = APIRouter(prefix="/api/mail/messages", tags=["mail"])
 
 ReplyT = TypeVar("ReplyT", bound=BaseModel)
 
-MessageId = Annotated[str, Path(min_length=1, max_length=32)]
+# mail-ingest's ids: 32 lower-case hex digits.
+MessageId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorPayload, "description": "mail-ingest is not answering."},

@@ -71,6 +71,9 @@ def lmtp_address(address: str, *, smtputf8: bool) -> str | None:
     """
     if not address:
         return ""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c in "<>" for c in address):
+        # It would end the command early or start another one.
+        return None
     local, _, domain = address.rpartition("@")
     if not local:
         return None
@@ -121,6 +124,11 @@ class LmtpConnection:
             text.split(" ", 1)[0].upper() for _, text in lines[1:]
         }
         return connection
+
+    @property
+    def closed(self) -> bool:
+        """Whether either side has ended the session (seen so far)."""
+        return self.writer.is_closing() or self.reader.at_eof()
 
     @property
     def smtputf8(self) -> bool:
@@ -185,10 +193,19 @@ class LmtpConnection:
                 return results
             if needs_utf8:
                 parameters += " SMTPUTF8"
+            rcpt_lines = [f"RCPT TO:<{wire}>" for wire in wire_recipients.values()]
             mail, rcpts, data = await self._envelope(
-                f"MAIL FROM:<{wire_sender}>{parameters}",
-                [f"RCPT TO:<{wire}>" for wire in wire_recipients.values()],
+                f"MAIL FROM:<{wire_sender}>{parameters}", rcpt_lines
             )
+            if mail.code >= 500 and wire_sender:
+                # The mail store judges senders more strictly than the
+                # internet writes them; filing needs no sender, so the
+                # message goes with the null one rather than bouncing.
+                logger.info("LMTP refused sender %r (%s); using <>", sender, mail)
+                await self._reset()
+                mail, rcpts, data = await self._envelope(
+                    f"MAIL FROM:<>{parameters}", rcpt_lines
+                )
             if mail.code != 250:
                 for recipient in wire_recipients:
                     results[recipient] = mail

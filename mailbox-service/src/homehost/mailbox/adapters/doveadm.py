@@ -156,7 +156,9 @@ class Doveadm:
             process = await asyncio.create_subprocess_exec(
                 program,
                 *arguments,
-                stdin=asyncio.subprocess.PIPE,
+                # Nothing to say: no pipe a program that ends early leaves
+                # half-written (uvloop raises where asyncio would not).
+                stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 # No controlling terminal: doveadm reads passwords from stdin.
@@ -164,7 +166,9 @@ class Doveadm:
             )
         except OSError as exc:
             raise _unavailable(f"cannot run {program}: {exc.strerror}") from exc
-        stdout, stderr = await process.communicate(stdin.encode("utf-8"))
+        stdout, stderr = await process.communicate(
+            stdin.encode("utf-8") if stdin else None
+        )
         return _Result(
             returncode=process.returncode or 0,
             stdout=stdout.decode("utf-8", "replace"),

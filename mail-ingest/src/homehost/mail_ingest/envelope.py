@@ -1,0 +1,56 @@
+"""Which envelope addresses mail-ingest takes a message for.
+
+The check is deliberately loose about what real senders write (dots in a
+row, quoted local parts, odd characters are Dovecot's to judge) and strict
+about what could change the meaning of a command line on the way to
+Dovecot or overflow what is kept: control characters (a CR or LF would
+start a new LMTP command), angle brackets, and lengths past RFC 5321's.
+"""
+
+from __future__ import annotations
+
+from homehost.mail_ingest.signing import Envelope
+
+# RFC 5321 4.5.3.1.3: a path is at most 256 octets, angle brackets included.
+MAX_ADDRESS_LENGTH = 254
+# RFC 5321 4.5.3.1.8: the fewest recipients a server must take at once.
+MAX_RECIPIENTS = 100
+
+
+def address_problem(address: str) -> str | None:
+    """Why `address` cannot be an envelope address, or None when it can."""
+    if len(address) > MAX_ADDRESS_LENGTH:
+        return f"is longer than {MAX_ADDRESS_LENGTH} characters"
+    if any(ord(character) < 0x20 or ord(character) == 0x7F for character in address):
+        return "holds a control character"
+    if "<" in address or ">" in address:
+        return "holds an angle bracket"
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        return "is not an address of the form local@domain"
+    return None
+
+
+def envelope_problems(envelope: Envelope) -> list[dict[str, str]]:
+    """Every field of the envelope that cannot be taken, with the reason.
+
+    An empty sender is the null sender of bounces and is fine.
+    """
+    problems = []
+    if envelope.sender:
+        reason = address_problem(envelope.sender)
+        if reason is not None:
+            problems.append({"field": "envelope.from", "message": reason})
+    if len(envelope.recipients) > MAX_RECIPIENTS:
+        problems.append(
+            {
+                "field": "envelope.to",
+                "message": f"has more than {MAX_RECIPIENTS} recipients",
+            }
+        )
+        return problems
+    for index, recipient in enumerate(envelope.recipients):
+        reason = address_problem(recipient)
+        if reason is not None:
+            problems.append({"field": f"envelope.to[{index}]", "message": reason})
+    return problems
