@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import nats
+import uvloop
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from pydantic import BaseModel
@@ -247,8 +248,18 @@ def main() -> None:
     parser.add_argument(
         "--turns", type=int, default=4, help="turns per side and concurrency"
     )
+    parser.add_argument(
+        "--loop",
+        choices=["uvloop", "asyncio"],
+        default="uvloop",
+        help="the event loop: uvloop is the one `homehost run` uses",
+    )
     options = parser.parse_args()
-    asyncio.run(run(options.url, options.concurrency, options.seconds, options.turns))
+    measured = run(options.url, options.concurrency, options.seconds, options.turns)
+    if options.loop == "uvloop":
+        uvloop.run(measured)
+    else:
+        asyncio.run(measured)
 
 
 if __name__ == "__main__":
