@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from homehost.mail_ingest.adapters import doveadm
 from homehost.mail_ingest.adapters.lmtp import LmtpConnection, Reply
@@ -241,6 +241,7 @@ class Deliverer:
         deferred: dict[str, tuple[str, datetime, int]] = {}
         delivered: list[str] = []
         failed: dict[str, str] = {}
+        settled: list[DeliveryPublic] = []
         for mailbox, outcome in outcomes.items():
             attempts = claim.attempts.get(mailbox, 0) + 1
             if outcome.state in ("delivered", "failed"):
@@ -264,13 +265,27 @@ class Deliverer:
                 reply=outcome.reply,
                 next_attempt_at=retry_at,
             )
+            settled.append(
+                DeliveryPublic(
+                    mailbox=mailbox,
+                    state=state,
+                    attempts=attempts,
+                    next_attempt_at=None
+                    if retry_at is None or state in FINAL_DELIVERY_STATES
+                    else retry_at.replace(tzinfo=UTC),
+                    last_reply=outcome.reply[:500],
+                )
+            )
             if state == "delivered":
                 delivered.append(mailbox)
             elif state == "failed":
                 failed[mailbox] = outcome.reply
             elif retry_at is not None:
                 deferred[mailbox] = (outcome.reply, retry_at, attempts)
-        deliveries = await self.store.deliveries(claim.message_id)
+        if claim.every_delivery and len(settled) == len(claim.mailboxes):
+            deliveries = sorted(settled, key=lambda delivery: delivery.mailbox)
+        else:
+            deliveries = await self.store.deliveries(claim.message_id)
         if all(d.state in FINAL_DELIVERY_STATES for d in deliveries):
             await self._finish(claim.message_id, deliveries)
         if claim.message_id not in self.answering:

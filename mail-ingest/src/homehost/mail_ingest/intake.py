@@ -281,6 +281,7 @@ class Intake:
                 mailboxes=mailboxes,
                 attempts=dict.fromkeys(mailboxes, 0),
                 uncertain=[],
+                every_delivery=True,
             )
             attempt = asyncio.ensure_future(self.deliverer.deliver_now(claim))
             done, _ = await asyncio.wait(

@@ -74,6 +74,9 @@ class Claimed:
     attempts: dict[str, int]
     # Mailboxes whose last attempt may have reached the store unseen.
     uncertain: list[str]
+    # Whether `mailboxes` are every delivery the message has (its first
+    # attempt): then what they became is known without reading it back.
+    every_delivery: bool = False
 
 
 class IngestStore:
