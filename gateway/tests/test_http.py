@@ -82,6 +82,43 @@ async def test_oversized_and_malformed_bodies_are_refused(
     assert [e["field"] for e in wrong_type.json()["details"]["errors"]] == ["username"]
 
 
+async def test_a_body_that_is_not_json_is_refused_naming_its_type(
+    gateway: Gateway,
+) -> None:
+    body = b'{"username": "alice", "password": "x"}'
+    async with gateway.client() as client:
+        plain = await client.post(
+            "/api/auth/login", content=body, headers={"Content-Type": "text/plain"}
+        )
+        form = await client.post(
+            "/api/auth/login", data={"username": "alice", "password": "x"}
+        )
+        untyped = await client.post("/api/auth/login", content=body)
+        with_charset = await client.post(
+            "/api/auth/login",
+            content=body,
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
+        no_body = await client.post("/api/auth/logout")
+
+    assert (plain.status_code, plain.json()) == (
+        415,
+        {
+            "code": "unsupported_media_type",
+            "message": "the body must be JSON (Content-Type: application/json)",
+            "details": {"content_type": "text/plain"},
+        },
+    )
+    assert form.status_code == 415
+    assert form.json()["details"] == {
+        "content_type": "application/x-www-form-urlencoded"
+    }
+    assert untyped.status_code == 415
+    assert untyped.json()["details"] == {"content_type": None}
+    assert with_charset.status_code == 401
+    assert no_body.status_code != 415
+
+
 async def test_a_chunked_body_over_the_limit_is_refused(
     start_gateway: StartGateway,
 ) -> None:

@@ -39,6 +39,7 @@ from homehost.gateway.middleware import (
     CONTENT_SECURITY_POLICY,
     AuditMiddleware,
     BodyLimitMiddleware,
+    JsonBodyMiddleware,
     SecurityHeadersMiddleware,
 )
 from homehost.shared.errors import HomehostError, invalid_request
@@ -124,6 +125,7 @@ def create_app(state: GatewayState) -> FastAPI:
     # The last one added runs first: the audit log sees every answer; a
     # body refused for its size reaches no route and is not recorded.
     app.add_middleware(BodyLimitMiddleware, limit=state.settings.max_body_bytes)
+    app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(
         AuditMiddleware, audit=lambda: state.audit, settings=state.settings
     )

@@ -83,6 +83,56 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class JsonBodyMiddleware:
+    """Refuses an API request body that is not JSON with 415, naming the type.
+
+    Every API route reads JSON; without this, a form or plain text body
+    fails validation with a message about dictionaries. A request without
+    a body (a POST that only acts) needs no content type.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Look at the headers only; the body is read further on."""
+        if (
+            scope["type"] == "http"
+            and scope["method"] in STATE_CHANGING
+            and scope["path"].startswith("/api/")
+        ):
+            headers = dict(scope["headers"])
+            has_body = headers.get(b"content-length", b"0") != b"0" or (
+                b"transfer-encoding" in headers
+            )
+            media_type = (
+                headers.get(b"content-type", b"")
+                .split(b";", 1)[0]
+                .strip()
+                .lower()
+                .decode("latin-1")
+            )
+            if has_body and not _is_json(media_type):
+                await _send_json(
+                    send,
+                    415,
+                    {
+                        "code": "unsupported_media_type",
+                        "message": "the body must be JSON "
+                        "(Content-Type: application/json)",
+                        "details": {"content_type": media_type or None},
+                    },
+                )
+                return
+        await self.app(scope, receive, send)
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
 class BodyLimitMiddleware:
     """Refuses request bodies over `limit` bytes with 413, before parsing.
 
