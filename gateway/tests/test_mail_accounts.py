@@ -114,6 +114,9 @@ async def test_domains_mailboxes_and_aliases_are_listed_changed_and_removed(
             "/api/mail/mailboxes", params={"page": 2, "page_size": 2}
         )
         searched = await client.get("/api/mail/mailboxes", params={"search": "bo"})
+        loose_flag = await client.patch(
+            "/api/mail/mailboxes/cat@example.test", json={"enabled": "yes"}
+        )
         disabled = await client.patch(
             "/api/mail/mailboxes/cat@example.test",
             json={"enabled": False, "display_name": "Cat"},
@@ -153,6 +156,10 @@ async def test_domains_mailboxes_and_aliases_are_listed_changed_and_removed(
         domain_removed = await client.delete("/api/mail/domains/example.test")
         after = await client.get("/api/mail/domains")
 
+    assert loose_flag.status_code == 422
+    assert loose_flag.json()["details"]["errors"] == [
+        {"field": "enabled", "message": "Input should be a valid boolean"}
+    ]
     assert page_two.json()["total"] == 3
     assert [m["address"] for m in page_two.json()["mailboxes"]] == ["cat@example.test"]
     assert [m["address"] for m in searched.json()["mailboxes"]] == ["bob@example.test"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 RecordType = Literal["A", "AAAA", "CNAME", "MX", "TXT", "SRV", "CAA"]
 RECORD_TYPES: tuple[RecordType, ...] = ("A", "AAAA", "CNAME", "MX", "TXT", "SRV", "CAA")
@@ -59,7 +59,7 @@ class RecordSpec(_Request):
     name: str = Field(max_length=253)
     content: str = Field(max_length=4096)
     ttl: int = 1
-    proxied: bool = False
+    proxied: StrictBool = False
     priority: int | None = None
     comment: str = Field(default="", max_length=500)
     tags: list[str] = Field(default_factory=list, max_length=20)

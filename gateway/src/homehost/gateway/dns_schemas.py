@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from homehost.dns.schemas import RecordSpec, Scope
 
@@ -37,13 +37,13 @@ class DesiredRecords(_Body):
 
     records: list[RecordSpec] = Field(max_length=20_000)
     scope: Scope = "names"
-    delete_unowned: bool = False
+    delete_unowned: StrictBool = False
 
 
 class DesiredApply(DesiredRecords):
     """Apply a desired record set; `fingerprint` pins the plan that was previewed."""
 
-    force: bool = Field(
+    force: StrictBool = Field(
         default=False, description="Apply even past the safety cap of the zone."
     )
     fingerprint: str | None = Field(
@@ -59,11 +59,11 @@ class ZoneImport(_Body):
     format: ZoneFileFormat = "yaml"
     text: str = Field(max_length=5_000_000)
     scope: Scope = "names"
-    delete_unowned: bool = False
-    apply: bool = Field(
+    delete_unowned: StrictBool = False
+    apply: StrictBool = Field(
         default=False, description="Apply the plan (needs write:dns); else preview."
     )
-    force: bool = False
+    force: StrictBool = False
     fingerprint: str | None = Field(default=None, max_length=64)
 
 

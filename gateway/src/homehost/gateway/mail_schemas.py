@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool
 
 
 class _Body(BaseModel):
@@ -21,7 +21,7 @@ class _Body(BaseModel):
 class DomainChange(_Body):
     """Change a domain; fields left out keep their value."""
 
-    active: bool | None = None
+    active: StrictBool | None = None
     default_quota_bytes: int | None = None
     catch_all: str | None = Field(
         default=None, max_length=320, description="An empty string removes it."
@@ -33,7 +33,7 @@ class MailboxChange(_Body):
 
     display_name: str | None = Field(default=None, max_length=200)
     quota_bytes: int | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class PasswordReset(_Body):

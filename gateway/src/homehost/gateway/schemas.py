@@ -6,7 +6,14 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictBool,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from homehost.gateway.scopes import Role, Scope
@@ -69,7 +76,7 @@ class AdminUpdate(RequestModel):
     """A change to an admin's role or whether it may log in."""
 
     role: Role | None = None
-    disabled: bool | None = None
+    disabled: StrictBool | None = None
 
 
 class LoginRequest(RequestModel):
@@ -132,7 +139,7 @@ class RecoveryCodes(BaseModel):
 class SecuritySettings(RequestModel):
     """Gateway-wide security settings."""
 
-    enforce_totp: bool
+    enforce_totp: StrictBool
 
 
 class TokenCreate(RequestModel):
