@@ -124,6 +124,9 @@ async def test_up_twice_then_status_then_down(
     environment.update(
         HOMEHOST_STATE_DIR=str(state.root),
         HOMEHOST_GATEWAY_PORT=str(free_port),
+        # Every port this stack listens on is free, so that it runs beside a
+        # homehost already up on the machine.
+        HOMEHOST_INGEST_HTTP_PORT=str(mail_free_port()),
         HOMEHOST_BUS_NAMESPACE=namespace,
         HOMEHOST_NATS_URL=os.environ.get(
             "HOMEHOST_TEST_NATS_URL", "nats://127.0.0.1:4222"
