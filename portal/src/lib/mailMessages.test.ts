@@ -19,6 +19,7 @@ import {
   messagesQuery,
   searchFromMailFilters,
   seriesColour,
+  splitRecipients,
   verdictTone,
 } from "./mailMessages";
 
@@ -253,5 +254,19 @@ describe("refusedRecipients", () => {
     ];
     expect(refusedRecipients(mixed)).toEqual(["nobody@example.com"]);
     expect(refusedRecipients(message("m2", []))).toEqual([]);
+  });
+});
+
+describe("splitRecipients", () => {
+  it("shows up to four addresses whole and folds the rest after three", () => {
+    const four = ["a@x", "b@x", "c@x", "d@x"];
+    const six = [...four, "e@x", "f@x"];
+
+    expect(splitRecipients(four)).toEqual({ shown: four, folded: [] });
+    expect(splitRecipients(six)).toEqual({
+      shown: ["a@x", "b@x", "c@x"],
+      folded: ["d@x", "e@x", "f@x"],
+    });
+    expect(splitRecipients([])).toEqual({ shown: [], folded: [] });
   });
 });

@@ -258,3 +258,19 @@ export function refusedRecipients(message: Pick<MailMessage, "recipients">): str
     .filter((outcome) => outcome.result === "refused")
     .map((outcome) => outcome.recipient);
 }
+
+/** How many recipients a row shows before folding the rest away. */
+export const RECIPIENTS_SHOWN = 3;
+
+/**
+ * Splits a message's recipients into those a row shows and those it folds
+ * away, so that a message to a hundred addresses stays one line-ish row.
+ */
+export function splitRecipients(
+  recipients: string[],
+  shown: number = RECIPIENTS_SHOWN,
+): { shown: string[]; folded: string[] } {
+  // Folding a single address saves nothing: it is shown instead.
+  const keep = recipients.length <= shown + 1 ? recipients.length : shown;
+  return { shown: recipients.slice(0, keep), folded: recipients.slice(keep) };
+}

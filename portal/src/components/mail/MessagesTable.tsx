@@ -8,6 +8,7 @@ import {
   deliveryTone,
   formatScore,
   refusedRecipients,
+  splitRecipients,
   verdictTone,
 } from "../../lib/mailMessages";
 
@@ -50,22 +51,8 @@ export function MessagesTable({ messages }: { messages: MailMessage[] }) {
                 <td className="max-w-48 truncate py-2 pr-3" title={message.header_from}>
                   {message.envelope_from || message.header_from}
                 </td>
-                <td className="min-w-48 py-2 pr-3">
-                  <ul>
-                    {message.envelope_to.map((recipient) => (
-                      <li key={recipient} className="break-all" data-recipient={recipient}>
-                        {recipient}
-                        {refused.includes(recipient) && (
-                          <span
-                            className="ml-1.5 rounded bg-rose-100 px-1.5 py-0.5 text-xs text-rose-800"
-                            data-testid="recipient-refused"
-                          >
-                            {t("mailFlow.messages.refused")}
-                          </span>
-                        )}
-                      </li>
-                    ))}
-                  </ul>
+                <td className="min-w-48 max-w-72 py-2 pr-3">
+                  <Recipients recipients={message.envelope_to} refused={refused} />
                 </td>
                 <td className="min-w-40 py-2 pr-3 text-slate-900" data-testid="message-subject">
                   {message.header_subject || (
@@ -104,5 +91,36 @@ export function MessagesTable({ messages }: { messages: MailMessage[] }) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+function Recipients({ recipients, refused }: { recipients: string[]; refused: string[] }) {
+  const { t } = useTranslation();
+  const { shown, folded } = splitRecipients(recipients);
+  const item = (recipient: string, index: number) => (
+    <li key={`${index}:${recipient}`} className="break-all" data-recipient={recipient}>
+      {recipient}
+      {refused.includes(recipient) && (
+        <span
+          className="ml-1.5 rounded bg-rose-100 px-1.5 py-0.5 text-xs text-rose-800"
+          data-testid="recipient-refused"
+        >
+          {t("mailFlow.messages.refused")}
+        </span>
+      )}
+    </li>
+  );
+  return (
+    <>
+      <ul>{shown.map(item)}</ul>
+      {folded.length > 0 && (
+        <details data-testid="recipients-folded">
+          <summary className="cursor-pointer text-xs text-slate-500">
+            {t("mailFlow.messages.moreRecipients", { count: folded.length })}
+          </summary>
+          <ul>{folded.map((recipient, index) => item(recipient, index + shown.length))}</ul>
+        </details>
+      )}
+    </>
   );
 }

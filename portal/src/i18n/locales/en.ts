@@ -470,6 +470,7 @@ export const en = {
       action: "Action",
       delivery: "Delivery",
       refused: "refused",
+      moreRecipients: "{{count}} more",
     },
     chart: {
       title: "Messages per hour",

@@ -469,6 +469,7 @@ export const ja = {
       action: "アクション",
       delivery: "配送",
       refused: "拒否",
+      moreRecipients: "ほか {{count}} 件",
     },
     chart: {
       title: "時間ごとのメッセージ数",
