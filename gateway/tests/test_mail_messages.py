@@ -88,6 +88,11 @@ async def test_recent_messages_filters_hourly_counts_and_retry_now(
                 "/api/mail/messages", params={"recipient": "bob@example.test"}
             )
         ).json()
+        to_bob_shouted = (
+            await client.get(
+                "/api/mail/messages", params={"recipient": "BOB@Example.TEST"}
+            )
+        ).json()
         queued = (
             await client.get("/api/mail/messages", params={"state": "queued"})
         ).json()
@@ -133,6 +138,7 @@ async def test_recent_messages_filters_hourly_counts_and_retry_now(
         ("alice@example.test", "deferred", 1)
     ]
     assert [m["id"] for m in to_bob["messages"]] == [both["id"]]
+    assert [m["id"] for m in to_bob_shouted["messages"]] == [both["id"]]
     assert [m["id"] for m in queued["messages"]] == [both["id"], menu["id"]]
     assert [m["id"] for m in rejected["messages"]] == [refused["id"]]
     assert [m["id"] for m in unscanned["messages"]] == [both["id"], menu["id"]]

@@ -630,3 +630,44 @@ async def test_only_whole_ids_are_found_and_errors_keep_one_shape(
         405,
         {"code": "method_not_allowed", "message": "Method Not Allowed"},
     )
+
+
+async def test_mail_no_mailbox_can_take_is_refused_so_the_sender_hears(
+    ingest: Ingest,
+) -> None:
+    full = await ingest.mailbox("full@example.test", quota_bytes=1_000_000)
+    filler = message(b"f" * 1_050_000, subject="filler")
+    assert (
+        await ingest.post(filler, sender="s@x.test", recipients=[full])
+    ).status_code == 200
+
+    response = await ingest.post(
+        message(subject="one too many"), sender="s@x.test", recipients=[full]
+    )
+    again = await ingest.post(
+        message(subject="one too many"), sender="s@x.test", recipients=[full]
+    )
+
+    assert response.status_code == 422
+    answer = response.json()
+    assert answer["state"] == "failed"
+    assert answer["reason"].startswith("552 5.2.2 ")
+    assert [(r["recipient"], r["result"]) for r in answer["recipients"]] == [
+        (full, "failed")
+    ]
+    assert again.status_code == 422
+    assert len(await read_mailbox(ingest, full)) == 1
+
+
+async def test_an_envelope_without_recipients_is_the_senders_to_fix(
+    ingest: Ingest,
+) -> None:
+    rcpt = await ingest.mailbox("rcpt@example.test")
+
+    nobody = await ingest.post(message(), sender="s@x.test", recipients=[])
+
+    assert nobody.status_code == 422
+    assert nobody.json()["details"]["errors"] == [
+        {"field": "envelope", "message": "the envelope needs at least one recipient"}
+    ]
+    assert await read_mailbox(ingest, rcpt) == []

@@ -19,6 +19,7 @@ from homehost.mail_ingest.signing import (
     verify,
 )
 from homehost.mail_ingest.spool import CrlfNormaliser
+from homehost.mail_ingest.store import address_forms
 
 from .conftest import CASES, crlf, free_port, shared_input
 
@@ -209,3 +210,16 @@ async def test_c08_c03_c01_against_the_fake_lmtp_server(
         "ascii.user@example.test",
         "c@example.test",
     ]
+
+
+def test_an_address_is_searched_in_both_forms_of_its_domain() -> None:
+    assert address_forms("Hans@Bücher.Example") == [
+        "hans@bücher.example",
+        "hans@xn--bcher-kva.example",
+    ]
+    assert address_forms("hans@xn--bcher-kva.example") == [
+        "hans@xn--bcher-kva.example",
+        "hans@bücher.example",
+    ]
+    assert address_forms("BOB@example.test") == ["bob@example.test"]
+    assert address_forms("no-domain") == ["no-domain"]

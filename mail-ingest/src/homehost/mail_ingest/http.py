@@ -96,7 +96,12 @@ def create_app(intake: Intake) -> FastAPI:
         try:
             envelope = decode_envelope(request.headers.get(ENVELOPE_HEADER, ""))
         except SignatureError as exc:
-            return _problem(401, "unauthorized", exc.reason)
+            # The signature covered this envelope: it is the sender's to fix,
+            # not a reason to try again later.
+            return _invalid(
+                f"553 5.1.3 the envelope cannot be taken: {exc.reason}",
+                [{"field": "envelope", "message": exc.reason}],
+            )
         problems = envelope_problems(envelope)
         if problems:
             # Refused before anything is read or kept; the Worker rejects
@@ -109,7 +114,9 @@ def create_app(intake: Intake) -> FastAPI:
         signature = request.headers["x-homehost-signature"].removeprefix("v1=")[:64]
         seen = await intake.store.see_signature(signature)
         if seen is not None:
-            if seen.status_code in (200, 202) and seen.answer:
+            # An exact retry gets the first answer again, a refusal too: the
+            # Worker may have missed it, and a 401 would make it retry.
+            if seen.status_code in (200, 202, 422) and seen.answer:
                 return Response(
                     seen.answer,
                     status_code=seen.status_code,

@@ -324,6 +324,19 @@ class Intake:
                 header_subject=message.header_subject,
             )
         )
+        if state == "failed":
+            # No mailbox took it and none will: said now, the Worker rejects
+            # the message and its sender learns why, instead of a yes that
+            # silently ends nowhere.
+            replies = sorted({d.last_reply for d in deliveries.values()})
+            answer = InboundAnswer(
+                id=message.id,
+                state=state,
+                verdict=message.verdict,
+                reason="; ".join(replies),
+                recipients=outcomes,
+            )
+            return Answer(status=422, body=answer)
         answer = InboundAnswer(
             id=message.id,
             state=state,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiomysql
+import idna
 
 from homehost.mail_ingest.schemas import (
     FINAL_DELIVERY_STATES,
@@ -335,18 +336,7 @@ class IngestStore:
             "FROM inbound_deliveries WHERE message_id = %s ORDER BY mailbox",
             (message_id,),
         )
-        return [
-            DeliveryPublic(
-                mailbox=row["mailbox"],
-                state=row["state"],
-                attempts=row["attempts"],
-                next_attempt_at=None
-                if row["state"] in FINAL_DELIVERY_STATES
-                else row["next_attempt_at"].replace(tzinfo=UTC),
-                last_reply=row["last_reply"],
-            )
-            for row in rows
-        ]
+        return [_delivery(row) for row in rows]
 
     async def set_state(self, message_id: str, state: str) -> None:
         """Set a message's overall state."""
@@ -369,8 +359,19 @@ class IngestStore:
         conditions: list[str] = ["1 = 1"]
         arguments: list[Any] = []
         if request.recipient:
-            conditions.append("JSON_CONTAINS(envelope_to, JSON_QUOTE(%s))")
-            arguments.append(request.recipient.lower())
+            # Any case, either form of an international domain, and the
+            # mailbox an alias led to all find the message.
+            forms = address_forms(request.recipient)
+            searches = " OR ".join(
+                ["JSON_SEARCH(LOWER(envelope_to), 'one', %s) IS NOT NULL"] * len(forms)
+            )
+            placeholders = ", ".join(["%s"] * len(forms))
+            conditions.append(
+                f"({searches} OR EXISTS (SELECT 1 FROM inbound_deliveries d "  # noqa: S608 - only %s placeholders go in.
+                "WHERE d.message_id = inbound_messages.id "
+                f"AND d.mailbox IN ({placeholders})))"
+            )
+            arguments += [_like_escaped(form) for form in forms] + forms
         if request.verdict:
             conditions.append("verdict = %s")
             arguments.append(request.verdict)
@@ -385,7 +386,26 @@ class IngestStore:
             "ORDER BY received_at DESC LIMIT %s",
             (*arguments, request.limit),
         )
-        return [_message(row, await self.deliveries(row["id"])) for row in rows]
+        deliveries = await self._deliveries_of([row["id"] for row in rows])
+        return [_message(row, deliveries.get(row["id"], [])) for row in rows]
+
+    async def _deliveries_of(
+        self, message_ids: list[str]
+    ) -> dict[str, list[DeliveryPublic]]:
+        """The deliveries of many messages in one query, by message."""
+        if not message_ids:
+            return {}
+        placeholders = ", ".join(["%s"] * len(message_ids))
+        rows = await self._rows(
+            "SELECT message_id, mailbox, state, attempts, next_attempt_at, "  # noqa: S608 - only %s placeholders go in.
+            f"last_reply FROM inbound_deliveries WHERE message_id IN ({placeholders}) "
+            "ORDER BY message_id, mailbox",
+            message_ids,
+        )
+        found: dict[str, list[DeliveryPublic]] = {}
+        for row in rows:
+            found.setdefault(row["message_id"], []).append(_delivery(row))
+        return found
 
     async def retry_now(self, message_id: str | None) -> int:
         """Move deferred deliveries (of one message, or all) to now."""
@@ -423,6 +443,45 @@ _MESSAGE_SELECT = (
     "header_subject, header_from, state, verdict, spam_score, spam_action, virus, "
     "folder, scan_notes, reason, recipients FROM inbound_messages"
 )
+
+
+def _delivery(row: dict[str, Any]) -> DeliveryPublic:
+    return DeliveryPublic(
+        mailbox=row["mailbox"],
+        state=row["state"],
+        attempts=row["attempts"],
+        next_attempt_at=None
+        if row["state"] in FINAL_DELIVERY_STATES
+        else row["next_attempt_at"].replace(tzinfo=UTC),
+        last_reply=row["last_reply"],
+    )
+
+
+def address_forms(address: str) -> list[str]:
+    """An address in lower case, its domain also in the other IDNA form.
+
+    A Unicode domain is added in A-labels, an xn-- one in Unicode.
+    """
+    lowered = address.strip().lower()
+    local, at, domain = lowered.rpartition("@")
+    forms = [lowered]
+    if not at:
+        return forms
+    try:
+        if domain.isascii():
+            other = idna.decode(domain)
+        else:
+            other = idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return forms
+    if other != domain:
+        forms.append(f"{local}@{other}")
+    return forms
+
+
+def _like_escaped(text: str) -> str:
+    # JSON_SEARCH reads % and _ as wildcards; \ escapes them.
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _recipients_json(recipients: list[RecipientOutcome]) -> str:
