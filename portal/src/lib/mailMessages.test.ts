@@ -19,6 +19,7 @@ import {
   messagesQuery,
   searchFromMailFilters,
   seriesColour,
+  spamActionLabel,
   splitRecipients,
   verdictTone,
 } from "./mailMessages";
@@ -268,5 +269,16 @@ describe("splitRecipients", () => {
       folded: ["d@x", "e@x", "f@x"],
     });
     expect(splitRecipients([])).toEqual({ shown: [], folded: [] });
+  });
+});
+
+describe("spamActionLabel", () => {
+  it("names Rspamd's actions through the catalog and keeps unknown ones", () => {
+    const t = (key: string) => `<${key}>`;
+
+    expect(spamActionLabel("add header", t)).toBe("<mailFlow.actions.addHeader>");
+    expect(spamActionLabel("no action", t)).toBe("<mailFlow.actions.noAction>");
+    expect(spamActionLabel("custom", t)).toBe("custom");
+    expect(spamActionLabel(null, t)).toBeNull();
   });
 });

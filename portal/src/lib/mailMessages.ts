@@ -274,3 +274,22 @@ export function splitRecipients(
   const keep = recipients.length <= shown + 1 ? recipients.length : shown;
   return { shown: recipients.slice(0, keep), folded: recipients.slice(keep) };
 }
+
+// Rspamd's actions, by the i18n key each is shown with.
+const SPAM_ACTIONS: Record<string, string> = {
+  "no action": "noAction",
+  greylist: "greylist",
+  "add header": "addHeader",
+  "rewrite subject": "rewriteSubject",
+  "soft reject": "softReject",
+  reject: "reject",
+};
+
+/** Rspamd's action in the reader's language; one it does not know, as it came. */
+export function spamActionLabel(action: string | null, t: (key: string) => string): string | null {
+  if (action === null) {
+    return null;
+  }
+  const key = SPAM_ACTIONS[action];
+  return key === undefined ? action : t(`mailFlow.actions.${key}`);
+}

@@ -8,6 +8,7 @@ import {
   deliveryTone,
   formatScore,
   refusedRecipients,
+  spamActionLabel,
   splitRecipients,
   verdictTone,
 } from "../../lib/mailMessages";
@@ -26,8 +27,6 @@ export function MessagesTable({ messages }: { messages: MailMessage[] }) {
             <th className="py-2 pr-3">{t("mailFlow.messages.subject")}</th>
             <th className="py-2 pr-3 text-right">{t("mailFlow.messages.size")}</th>
             <th className="py-2 pr-3">{t("mailFlow.messages.verdict")}</th>
-            <th className="py-2 pr-3 text-right">{t("mailFlow.messages.score")}</th>
-            <th className="py-2 pr-3">{t("mailFlow.messages.action")}</th>
             <th className="py-2 pr-4 sm:pr-0">{t("mailFlow.messages.delivery")}</th>
           </tr>
         </thead>
@@ -69,11 +68,22 @@ export function MessagesTable({ messages }: { messages: MailMessage[] }) {
                   >
                     {t(`mailFlow.verdicts.${message.verdict ?? "none"}`)}
                   </span>
+                  {(message.spam_score !== null || message.spam_action !== null) && (
+                    <span
+                      className="mt-1 block whitespace-nowrap text-xs text-slate-500"
+                      data-testid="message-scan"
+                    >
+                      {[
+                        message.spam_score === null
+                          ? null
+                          : `${t("mailFlow.messages.score")} ${formatScore(message.spam_score)}`,
+                        spamActionLabel(message.spam_action, t),
+                      ]
+                        .filter(Boolean)
+                        .join(" · ")}
+                    </span>
+                  )}
                 </td>
-                <td className="py-2 pr-3 text-right tabular-nums text-slate-600">
-                  {formatScore(message.spam_score) || "—"}
-                </td>
-                <td className="py-2 pr-3 text-slate-600">{message.spam_action ?? "—"}</td>
                 <td className="py-2 pr-4 sm:pr-0">
                   <span
                     className={`whitespace-nowrap rounded px-1.5 py-0.5 text-xs font-medium ${deliveryTone(status)}`}

@@ -472,6 +472,14 @@ export const en = {
       refused: "refused",
       moreRecipients: "{{count}} more",
     },
+    actions: {
+      noAction: "no action",
+      greylist: "greylist",
+      addHeader: "add header",
+      rewriteSubject: "rewrite subject",
+      softReject: "soft reject",
+      reject: "reject",
+    },
     chart: {
       title: "Messages per hour",
       description: "The last {{hours}} hours, by verdict.",

@@ -471,6 +471,14 @@ export const ja = {
       refused: "拒否",
       moreRecipients: "ほか {{count}} 件",
     },
+    actions: {
+      noAction: "処置なし",
+      greylist: "グレーリスト",
+      addHeader: "ヘッダー追加",
+      rewriteSubject: "件名書き換え",
+      softReject: "一時拒否",
+      reject: "拒否",
+    },
     chart: {
       title: "時間ごとのメッセージ数",
       description: "直近 {{hours}} 時間、判定別。",
