@@ -184,4 +184,20 @@ test("a viewer sees the mail but cannot retry deliveries", async ({ page, baseUR
   await expect(queue).toContainText("Retrying needs the scope write:mail.");
   await expect(queue.getByRole("button", { name: "Retry now" })).toHaveCount(0);
   await expect(page.getByTestId("retry-all")).toHaveCount(0);
+
+  // On Mail accounts the viewer can look, and is not offered what it may not do.
+  await page.getByRole("link", { name: "Mail accounts" }).click();
+  await expect(page.getByTestId("mail-accounts-read-only")).toHaveText(
+    "You can look around; changing mail accounts needs the scope write:mail.",
+  );
+  const domainRow = page.locator(`[data-testid='domain-row'][data-domain='${DOMAIN}']`);
+  await domainRow.getByRole("button", { name: DOMAIN }).click();
+  await expect(domainRow.getByRole("button", { name: "Remove" })).toHaveCount(0);
+  await expect(page.getByTestId("add-domain")).toHaveCount(0);
+  const mailboxes = page.getByTestId("mailboxes");
+  await expect(mailboxes).toContainText(MAILBOX);
+  await expect(mailboxes.getByRole("button", { name: "Client setup" })).toBeVisible();
+  await expect(mailboxes.getByRole("button", { name: "Edit" })).toHaveCount(0);
+  await expect(mailboxes.getByRole("button", { name: "Delete" })).toHaveCount(0);
+  await expect(page.getByTestId("create-mailbox")).toHaveCount(0);
 });

@@ -15,11 +15,13 @@ import { Card } from "../ui/Card";
 import { ErrorNotice } from "../ui/ErrorNotice";
 import { Field } from "../ui/Field";
 import { Loading } from "../ui/Spinner";
+import { useCanWriteMail } from "./canWriteMail";
 import { ConfirmButton } from "./ConfirmButton";
 import { type AliasForm, aliasSchema } from "./schemas";
 
 /** A domain's aliases: list, add, edit destinations, remove. */
 export function AliasesCard({ domain }: { domain: string }) {
+  const canWrite = useCanWriteMail();
   const { t } = useTranslation();
   const aliases = useAliases(domain);
   const remove = useDeleteAlias();
@@ -45,7 +47,7 @@ export function AliasesCard({ domain }: { domain: string }) {
             ))}
           </ul>
         )}
-        <AliasEditor domain={domain} />
+        {canWrite && <AliasEditor domain={domain} />}
       </div>
     </Card>
   );
@@ -60,6 +62,7 @@ function AliasRow({
   onRemove: () => void;
   removing: boolean;
 }) {
+  const canWrite = useCanWriteMail();
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   return (
@@ -69,17 +72,19 @@ function AliasRow({
           <p className="truncate font-medium text-slate-900">{alias.source}</p>
           <p className="text-xs break-all text-slate-600">→ {alias.destinations.join(", ")}</p>
         </div>
-        <div className="flex flex-wrap gap-2">
-          <Button tone="secondary" onClick={() => setEditing(!editing)}>
-            {t("mailPage.edit")}
-          </Button>
-          <ConfirmButton
-            label={t("mailPage.removeAlias")}
-            confirmLabel={t("mailPage.confirmRemoveAlias")}
-            disabled={removing}
-            onConfirm={onRemove}
-          />
-        </div>
+        {canWrite && (
+          <div className="flex flex-wrap gap-2">
+            <Button tone="secondary" onClick={() => setEditing(!editing)}>
+              {t("mailPage.edit")}
+            </Button>
+            <ConfirmButton
+              label={t("mailPage.removeAlias")}
+              confirmLabel={t("mailPage.confirmRemoveAlias")}
+              disabled={removing}
+              onConfirm={onRemove}
+            />
+          </div>
+        )}
       </div>
       {editing && (
         <AliasEditor domain={alias.domain} alias={alias} onDone={() => setEditing(false)} />

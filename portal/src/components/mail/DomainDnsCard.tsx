@@ -8,10 +8,12 @@ import { Card } from "../ui/Card";
 import { CopyButton } from "../ui/CopyButton";
 import { ErrorNotice } from "../ui/ErrorNotice";
 import { Loading } from "../ui/Spinner";
+import { useCanWriteMail } from "./canWriteMail";
 import { ConfirmButton } from "./ConfirmButton";
 
 /** The DNS records a mail domain needs, and its DKIM keys with rotation. */
 export function DomainDnsCard({ domain }: { domain: string }) {
+  const canWrite = useCanWriteMail();
   const { t, i18n } = useTranslation();
   const plan = useMailDnsPlan(domain);
   const dkim = useDkimKeys(domain);
@@ -55,12 +57,14 @@ export function DomainDnsCard({ domain }: { domain: string }) {
         <div className="border-t border-slate-100 pt-4">
           <div className="flex flex-wrap items-center justify-between gap-2">
             <h3 className="text-sm font-semibold text-slate-900">{t("mailPage.dkim")}</h3>
-            <ConfirmButton
-              label={t("mailPage.rotateDkim")}
-              confirmLabel={t("mailPage.confirmRotateDkim")}
-              disabled={rotate.isPending}
-              onConfirm={() => rotate.mutate(domain)}
-            />
+            {canWrite && (
+              <ConfirmButton
+                label={t("mailPage.rotateDkim")}
+                confirmLabel={t("mailPage.confirmRotateDkim")}
+                disabled={rotate.isPending}
+                onConfirm={() => rotate.mutate(domain)}
+              />
+            )}
           </div>
           {rotate.error && <ErrorNotice error={rotate.error} />}
           {dkim.isPending ? (

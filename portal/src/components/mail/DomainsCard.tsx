@@ -12,6 +12,7 @@ import { Card } from "../ui/Card";
 import { ErrorNotice } from "../ui/ErrorNotice";
 import { Field } from "../ui/Field";
 import { Notice } from "../ui/Notice";
+import { useCanWriteMail } from "./canWriteMail";
 import { ConfirmButton } from "./ConfirmButton";
 import { type DomainCreateForm, domainCreateSchema } from "./schemas";
 
@@ -26,6 +27,7 @@ export function DomainsCard({
   onSelect: (name: string) => void;
 }) {
   const { t } = useTranslation();
+  const canWrite = useCanWriteMail();
   const remove = useDeleteMailDomain();
   const refusal = remove.error ? serverMessage(remove.error) : null;
   return (
@@ -67,17 +69,19 @@ export function DomainsCard({
                     {!domain.active && ` · ${t("mailPage.inactive")}`}
                   </span>
                 </button>
-                <ConfirmButton
-                  label={t("mailPage.removeDomain")}
-                  confirmLabel={t("mailPage.confirmRemoveDomain", { name: domain.name })}
-                  disabled={remove.isPending}
-                  onConfirm={() => remove.mutate(domain.name)}
-                />
+                {canWrite && (
+                  <ConfirmButton
+                    label={t("mailPage.removeDomain")}
+                    confirmLabel={t("mailPage.confirmRemoveDomain", { name: domain.name })}
+                    disabled={remove.isPending}
+                    onConfirm={() => remove.mutate(domain.name)}
+                  />
+                )}
               </li>
             ))}
           </ul>
         )}
-        <AddDomainForm onAdded={onSelect} />
+        {canWrite && <AddDomainForm onAdded={onSelect} />}
       </div>
     </Card>
   );

@@ -22,6 +22,7 @@ import { Pagination } from "../ui/Pagination";
 import { Loading } from "../ui/Spinner";
 import { PasswordStrength } from "./PasswordStrength";
 import { UsageBar } from "./UsageBar";
+import { useCanWriteMail } from "./canWriteMail";
 import {
   type MailboxCreateForm,
   type MailboxEditForm,
@@ -38,6 +39,7 @@ export function MailboxesCard({
   onSetup: (address: string) => void;
 }) {
   const { t } = useTranslation();
+  const canWrite = useCanWriteMail();
   const [search, setSearch] = useState("");
   const [page, setPage] = useState(1);
   const mailboxes = useMailboxes(domain, search, page);
@@ -76,7 +78,7 @@ export function MailboxesCard({
             />
           </>
         )}
-        <CreateMailboxForm domain={domain} />
+        {canWrite && <CreateMailboxForm domain={domain} />}
       </div>
     </Card>
   );
@@ -91,6 +93,7 @@ function MailboxRow({
   mailbox: Mailbox;
   onSetup: (address: string) => void;
 }) {
+  const canWrite = useCanWriteMail();
   const { t } = useTranslation();
   const [panel, setPanel] = useState<Panel>("none");
   const toggle = (next: Panel) => setPanel(panel === next ? "none" : next);
@@ -109,18 +112,24 @@ function MailboxRow({
         </div>
       </div>
       <div className="flex flex-wrap gap-2">
-        <Button tone="secondary" onClick={() => toggle("edit")}>
-          {t("mailPage.edit")}
-        </Button>
-        <Button tone="secondary" onClick={() => toggle("password")}>
-          {t("mailPage.resetPassword")}
-        </Button>
+        {canWrite && (
+          <>
+            <Button tone="secondary" onClick={() => toggle("edit")}>
+              {t("mailPage.edit")}
+            </Button>
+            <Button tone="secondary" onClick={() => toggle("password")}>
+              {t("mailPage.resetPassword")}
+            </Button>
+          </>
+        )}
         <Button tone="secondary" onClick={() => onSetup(mailbox.address)}>
           {t("mailPage.clientSetup")}
         </Button>
-        <Button tone="secondary" onClick={() => toggle("delete")}>
-          {t("mailPage.delete")}
-        </Button>
+        {canWrite && (
+          <Button tone="secondary" onClick={() => toggle("delete")}>
+            {t("mailPage.delete")}
+          </Button>
+        )}
       </div>
       {panel === "edit" && <EditMailbox mailbox={mailbox} onDone={() => setPanel("none")} />}
       {panel === "password" && <ResetPassword address={mailbox.address} />}

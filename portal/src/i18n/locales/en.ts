@@ -304,6 +304,7 @@ export const en = {
     bad_request: "The gateway did not understand the request.",
   },
   mailPage: {
+    readOnlyAccounts: "You can look around; changing mail accounts needs the scope write:mail.",
     domains: "Domains",
     domainsDescription: "The domains homehost receives and sends mail for.",
     noDomains: "No mail domain yet. Add one below.",

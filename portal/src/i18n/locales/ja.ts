@@ -300,6 +300,7 @@ export const ja = {
     bad_request: "ゲートウェイがリクエストを理解できませんでした。",
   },
   mailPage: {
+    readOnlyAccounts: "閲覧のみです。メールアカウントの変更には write:mail スコープが必要です。",
     domains: "ドメイン",
     domainsDescription: "homehost がメールを受信・送信するドメイン。",
     noDomains: "メールドメインはまだありません。下から追加してください。",
