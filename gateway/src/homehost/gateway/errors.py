@@ -73,6 +73,18 @@ class PayloadTooLarge(HomehostError):
         )
 
 
+class UnsupportedMediaType(HomehostError):
+    """A request body the API cannot read: every route takes JSON."""
+
+    code = "unsupported_media_type"
+
+    def __init__(self, media_type: str) -> None:
+        super().__init__(
+            "the body must be JSON (Content-Type: application/json)",
+            details={"content_type": media_type or None},
+        )
+
+
 GATEWAY_HTTP_STATUS: dict[str, int] = {
     **HTTP_STATUS,
     InvalidCredentials.code: 401,
@@ -80,6 +92,7 @@ GATEWAY_HTTP_STATUS: dict[str, int] = {
     CsrfFailed.code: 403,
     TotpEnrolmentRequired.code: 403,
     PayloadTooLarge.code: 413,
+    UnsupportedMediaType.code: 415,
 }
 
 

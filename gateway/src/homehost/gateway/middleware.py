@@ -11,7 +11,11 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from homehost.gateway.audit import AuditLog, AuditRecord, result_for_status
-from homehost.gateway.errors import PayloadTooLarge
+from homehost.gateway.errors import (
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    http_status_for,
+)
 from homehost.gateway.network import client_address
 from homehost.gateway.principal import Principal
 from homehost.gateway.settings import GatewaySettings
@@ -113,15 +117,9 @@ class JsonBodyMiddleware:
                 .decode("latin-1")
             )
             if has_body and not _is_json(media_type):
+                refusal = UnsupportedMediaType(media_type)
                 await _send_json(
-                    send,
-                    415,
-                    {
-                        "code": "unsupported_media_type",
-                        "message": "the body must be JSON "
-                        "(Content-Type: application/json)",
-                        "details": {"content_type": media_type or None},
-                    },
+                    send, http_status_for(refusal.code), refusal.to_payload()
                 )
                 return
         await self.app(scope, receive, send)

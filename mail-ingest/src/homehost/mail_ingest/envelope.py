@@ -17,11 +17,16 @@ MAX_ADDRESS_LENGTH = 254
 MAX_RECIPIENTS = 100
 
 
+def has_control_character(text: str) -> bool:
+    """Whether `text` holds a C0 control character or DEL (a CR, LF, NUL...)."""
+    return any(ord(character) < 0x20 or ord(character) == 0x7F for character in text)
+
+
 def address_problem(address: str) -> str | None:
     """Why `address` cannot be an envelope address, or None when it can."""
     if len(address) > MAX_ADDRESS_LENGTH:
         return f"is longer than {MAX_ADDRESS_LENGTH} characters"
-    if any(ord(character) < 0x20 or ord(character) == 0x7F for character in address):
+    if has_control_character(address):
         return "holds a control character"
     if "<" in address or ">" in address:
         return "holds an angle bracket"

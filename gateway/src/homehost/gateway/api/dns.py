@@ -28,7 +28,7 @@ from homehost.dns.schemas import (
     ZoneFile,
     ZoneList,
 )
-from homehost.gateway.api.responses import errors
+from homehost.gateway.api.responses import errors, unavailable
 from homehost.gateway.deps import GatewayState, GatewayStateDep, Reader, RequireScope
 from homehost.gateway.dns_schemas import (
     DesiredApply,
@@ -41,7 +41,6 @@ from homehost.gateway.dns_schemas import (
 from homehost.gateway.errors import MissingScope
 from homehost.gateway.middleware import note_audit
 from homehost.gateway.principal import Principal
-from homehost.gateway.schemas import ErrorPayload
 
 router = APIRouter(prefix="/api/dns", tags=["dns"])
 
@@ -89,17 +88,11 @@ YAML_ZONE_FILE: dict[str, Any] = {
 }
 
 # The dns service answers every route, so every route may find it away.
-UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {
-        "model": ErrorPayload,
-        "description": "The dns service, or Cloudflare, is not answering.",
-    },
-    504: {
-        "model": ErrorPayload,
-        "description": "The dns service did not answer in time; a change may "
-        "still complete, so read the zone again before retrying.",
-    },
-}
+UNAVAILABLE = unavailable(
+    "The dns service, or Cloudflare, is not answering.",
+    "The dns service did not answer in time; a change may "
+    "still complete, so read the zone again before retrying.",
+)
 
 
 def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, status
 from pydantic import BaseModel, SecretStr
 
-from homehost.gateway.api.responses import errors
+from homehost.gateway.api.responses import errors, unavailable
 from homehost.gateway.deps import GatewayState, GatewayStateDep, Reader, RequireScope
 from homehost.gateway.mail_schemas import (
     AliasChange,
@@ -27,7 +27,6 @@ from homehost.gateway.mail_schemas import (
 )
 from homehost.gateway.middleware import note_audit
 from homehost.gateway.principal import Principal
-from homehost.gateway.schemas import ErrorPayload
 from homehost.mailbox.schemas import (
     AliasCreate,
     AliasDeleted,
@@ -58,13 +57,10 @@ DomainName = Annotated[str, Path(min_length=1, max_length=253)]
 Address = Annotated[str, Path(min_length=1, max_length=320)]
 
 # The mailbox service answers every route, so every route may find it away.
-UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {
-        "model": ErrorPayload,
-        "description": "The mailbox service, or the Dovecot it uses, is not answering.",
-    },
-    504: {"model": ErrorPayload, "description": "The mailbox service did not answer."},
-}
+UNAVAILABLE = unavailable(
+    "The mailbox service, or the Dovecot it uses, is not answering.",
+    "The mailbox service did not answer.",
+)
 
 
 def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -16,10 +16,9 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 
 from homehost.gateway.api.mail_accounts import MailWriter
-from homehost.gateway.api.responses import errors
+from homehost.gateway.api.responses import errors, unavailable
 from homehost.gateway.deps import GatewayState, GatewayStateDep, Reader
 from homehost.gateway.middleware import note_audit
-from homehost.gateway.schemas import ErrorPayload
 from homehost.mail_ingest.schemas import (
     HourlyCounts,
     MessageList,
@@ -36,10 +35,9 @@ ReplyT = TypeVar("ReplyT", bound=BaseModel)
 # mail-ingest's ids: 32 lower-case hex digits.
 MessageId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
-UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorPayload, "description": "mail-ingest is not answering."},
-    504: {"model": ErrorPayload, "description": "mail-ingest did not answer in time."},
-}
+UNAVAILABLE = unavailable(
+    "mail-ingest is not answering.", "mail-ingest did not answer in time."
+)
 
 
 def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -25,3 +25,11 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 # Every route can answer these.
 COMMON = errors(401, 403, 413, 422)
+
+
+def unavailable(not_answering: str, too_late: str) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entries of a route that asks a service over the bus."""
+    return {
+        503: {"model": ErrorPayload, "description": not_answering},
+        504: {"model": ErrorPayload, "description": too_late},
+    }

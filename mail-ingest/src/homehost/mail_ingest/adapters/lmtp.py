@@ -19,6 +19,7 @@ from typing import Literal
 
 import idna
 
+from homehost.mail_ingest.envelope import has_control_character
 from homehost.mail_ingest.errors import LmtpInterrupted, LmtpUnavailable
 from homehost.mail_ingest.spool import CHUNK_BYTES, read_chunks_async
 
@@ -71,7 +72,7 @@ def lmtp_address(address: str, *, smtputf8: bool) -> str | None:
     """
     if not address:
         return ""
-    if any(ord(c) < 0x20 or ord(c) == 0x7F or c in "<>" for c in address):
+    if has_control_character(address) or "<" in address or ">" in address:
         # It would end the command early or start another one.
         return None
     local, _, domain = address.rpartition("@")
