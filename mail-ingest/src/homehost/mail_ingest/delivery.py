@@ -25,7 +25,7 @@ from homehost.mail_ingest.errors import LmtpInterrupted, LmtpUnavailable
 from homehost.mail_ingest.schemas import FINAL_DELIVERY_STATES, DeliveryPublic
 from homehost.mail_ingest.settings import IngestSettings
 from homehost.mail_ingest.spool import Spool
-from homehost.mail_ingest.store import Claimed, IngestStore, utc_now
+from homehost.mail_ingest.store import Claimed, IngestStore, Settlement, utc_now
 from homehost.shared.bus.events import Event
 from homehost.shared.events.ingest import (
     MailDeferred,
@@ -241,6 +241,7 @@ class Deliverer:
         deferred: dict[str, tuple[str, datetime, int]] = {}
         delivered: list[str] = []
         failed: dict[str, str] = {}
+        settlements: list[Settlement] = []
         settled: list[DeliveryPublic] = []
         for mailbox, outcome in outcomes.items():
             attempts = claim.attempts.get(mailbox, 0) + 1
@@ -258,13 +259,7 @@ class Deliverer:
                         attempts, unreachable=outcome.state != "temporary"
                     )
                 )
-            await self.store.settle(
-                claim.message_id,
-                mailbox,
-                state=state,
-                reply=outcome.reply,
-                next_attempt_at=retry_at,
-            )
+            settlements.append(Settlement(mailbox, state, outcome.reply, retry_at))
             settled.append(
                 DeliveryPublic(
                     mailbox=mailbox,
@@ -283,11 +278,19 @@ class Deliverer:
             elif retry_at is not None:
                 deferred[mailbox] = (outcome.reply, retry_at, attempts)
         if claim.every_delivery and len(settled) == len(claim.mailboxes):
+            # Every delivery the message has is here: its state is known
+            # now and goes in the same transaction as the outcomes.
             deliveries = sorted(settled, key=lambda delivery: delivery.mailbox)
+            final = _final_state(deliveries)
+            await self.store.settle(claim.message_id, settlements, final_state=final)
         else:
+            await self.store.settle(claim.message_id, settlements)
             deliveries = await self.store.deliveries(claim.message_id)
-        if all(d.state in FINAL_DELIVERY_STATES for d in deliveries):
-            await self._finish(claim.message_id, deliveries)
+            final = _final_state(deliveries)
+            if final is not None:
+                await self.store.settle(claim.message_id, [], final_state=final)
+        if final is not None:
+            await self.spool.remove(claim.message_id)
         if claim.message_id not in self.answering:
             await self._announce(claim, delivered, failed, deferred)
         return deliveries
@@ -326,17 +329,6 @@ class Deliverer:
                 )
             )
 
-    async def _finish(self, message_id: str, deliveries: list[DeliveryPublic]) -> None:
-        states = {delivery.state for delivery in deliveries}
-        if states == {"delivered"}:
-            state = "delivered"
-        elif "delivered" in states:
-            state = "partial"
-        else:
-            state = "failed"
-        await self.store.set_state(message_id, state)
-        self.spool.remove(message_id)
-
     def _backoff(self, attempts: int, *, unreachable: bool) -> float:
         wait = min(
             self.settings.retry_first_seconds * 2 ** (attempts - 1),
@@ -345,6 +337,16 @@ class Deliverer:
         if unreachable:
             wait = min(wait, self.settings.retry_unreachable_seconds)
         return float(wait)
+
+
+def _final_state(deliveries: list[DeliveryPublic]) -> str | None:
+    """The message's state once every delivery is settled for good, else None."""
+    states = {delivery.state for delivery in deliveries}
+    if not states <= FINAL_DELIVERY_STATES:
+        return None
+    if states == {"delivered"}:
+        return "delivered"
+    return "partial" if "delivered" in states else "failed"
 
 
 def _outcome(reply: Reply) -> Outcome:

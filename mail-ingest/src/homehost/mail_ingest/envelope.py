@@ -9,6 +9,8 @@ start a new LMTP command), angle brackets, and lengths past RFC 5321's.
 
 from __future__ import annotations
 
+import re
+
 from homehost.mail_ingest.signing import Envelope
 
 # RFC 5321 4.5.3.1.3: a path is at most 256 octets, angle brackets included.
@@ -17,9 +19,12 @@ MAX_ADDRESS_LENGTH = 254
 MAX_RECIPIENTS = 100
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def has_control_character(text: str) -> bool:
     """Whether `text` holds a C0 control character or DEL (a CR, LF, NUL...)."""
-    return any(ord(character) < 0x20 or ord(character) == 0x7F for character in text)
+    return _CONTROL.search(text) is not None
 
 
 def address_problem(address: str) -> str | None:

@@ -124,40 +124,34 @@ def create_app(intake: Intake) -> FastAPI:
                 )
             return _problem(401, "unauthorized", "this request was already received")
 
+        # From here `take` keeps the answer with the signature, or forgets
+        # the signature again when nothing was kept.
         try:
             answer = await intake.take(
                 envelope=envelope,
                 body=_body(request),
                 digest=request.headers.get(DIGEST_HEADER, ""),
+                signature=signature,
             )
         except TooLarge:
-            await intake.store.forget_signature(signature)
             return _too_large(settings.max_message_bytes)
         except ClientDisconnect:
-            await intake.store.forget_signature(signature)
             logger.info("the client went away while sending; nothing was kept")
             return Response(status_code=400)
         except DigestMismatch:
-            await intake.store.forget_signature(signature)
             return _problem(401, "unauthorized", "the body does not match its digest")
         except EmptyMessage:
-            await intake.store.forget_signature(signature)
             return _invalid(
                 "554 5.6.0 the message is empty",
                 [{"field": "body", "message": "is empty"}],
             )
         except Temporary as exc:
-            await intake.store.forget_signature(signature)
             return _problem(503, "unavailable", exc.reason)
-        except BaseException:
-            await intake.store.forget_signature(signature)
-            raise
-
-        body = answer.body.model_dump_json()
-        await intake.store.answer_signature(
-            signature, status_code=answer.status, answer=body, message_id=answer.body.id
+        return Response(
+            answer.body.model_dump_json(),
+            status_code=answer.status,
+            media_type="application/json",
         )
-        return Response(body, status_code=answer.status, media_type="application/json")
 
     @app.get("/v1/messages/{message_id}", response_model=MessagePublic)
     async def message_state(message_id: str, refusal: Refusal) -> Response:

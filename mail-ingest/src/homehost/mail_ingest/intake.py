@@ -37,7 +37,13 @@ from homehost.mail_ingest.schemas import (
 from homehost.mail_ingest.settings import IngestSettings
 from homehost.mail_ingest.signing import Envelope
 from homehost.mail_ingest.spool import Spool, Spooled
-from homehost.mail_ingest.store import Claimed, IngestStore, NewMessage, utc_now
+from homehost.mail_ingest.store import (
+    Claimed,
+    IngestStore,
+    NewMessage,
+    SignatureAnswer,
+    utc_now,
+)
 from homehost.shared.bus import Bus
 from homehost.shared.bus.events import Event
 from homehost.shared.errors import HomehostError
@@ -87,13 +93,21 @@ class Intake:
     publish: Callable[[Event], Awaitable[int]]
 
     async def take(
-        self, *, envelope: Envelope, body: AsyncIterator[bytes], digest: str
+        self,
+        *,
+        envelope: Envelope,
+        body: AsyncIterator[bytes],
+        digest: str,
+        signature: str,
     ) -> Answer:
         """Take one message, or raise why it cannot be taken.
 
-        Raises `spool.TooLarge`, `DigestMismatch`, `EmptyMessage` or
-        `Temporary`. A client that goes away while sending raises from `body`; in every
-        raising case nothing is left behind.
+        `signature` is the request's, already recorded as seen: the answer
+        is kept with it for an exact retry, and it is forgotten again when
+        nothing was kept, so that the sender may try again. Raises
+        `spool.TooLarge`, `DigestMismatch`, `EmptyMessage` or `Temporary`. A
+        client that goes away while sending raises from `body`; in every
+        raising case before the message is recorded nothing is left behind.
         """
         started = time.monotonic()
         message_id = uuid.uuid4().hex
@@ -108,6 +122,7 @@ class Intake:
             )
         except BaseException:
             await _abandon(resolving)
+            await self.store.forget_signature(signature)
             raise
         try:
             if spooled.sha256 != digest:
@@ -123,11 +138,13 @@ class Intake:
                 resolving=resolving,
                 spooled=spooled,
                 received_ms=received_ms,
+                signature=signature,
             )
         except BaseException:
             await _abandon(resolving)
             if not await self._recorded(message_id):
-                self.spool.remove(message_id)
+                await self.spool.remove(message_id)
+                await self.store.forget_signature(signature)
             raise
 
     async def _recorded(self, message_id: str) -> bool:
@@ -148,6 +165,7 @@ class Intake:
         resolving: asyncio.Future[dict[str, list[str]]],
         spooled: Spooled,
         received_ms: float,
+        signature: str,
     ) -> Answer:
         walk = functools.partial(
             mime.walk,
@@ -195,14 +213,16 @@ class Intake:
             expires_at=utc_now() + timedelta(seconds=self.settings.retry_for_seconds),
         )
         if not reached:
-            return await self._refuse(base, None, "5.1.1 no such recipient here")
+            return await self._refuse(
+                base, None, "5.1.1 no such recipient here", signature
+            )
 
         blocked = mime.blocked_names(
             report.attachment_names, self.settings.blocked_extensions
         )
         if blocked:
             reason = f"5.7.1 attachment type refused: {blocked[0]}"
-            return await self._refuse(base, "blocked", reason)
+            return await self._refuse(base, "blocked", reason, signature)
 
         mailboxes = list(dict.fromkeys(m for boxes in reached.values() for m in boxes))
         scanned = await scan(
@@ -218,16 +238,21 @@ class Intake:
         base = _with_scan(base, scanned, verdict)
         if scanned.infected:
             return await self._refuse(
-                base, "virus", f"5.7.1 virus found: {scanned.infected}"
+                base, "virus", f"5.7.1 virus found: {scanned.infected}", signature
             )
         if scanned.spam_rejected:
-            return await self._refuse(base, "spam", "5.7.1 message refused as spam")
+            return await self._refuse(
+                base, "spam", "5.7.1 message refused as spam", signature
+            )
         if scanned.not_scanned and self.settings.unscanned_policy != "deliver":
             notes = "; ".join(scanned.notes())
             if self.settings.unscanned_policy == "defer":
                 raise Temporary(f"4.7.0 message could not be scanned ({notes})")
             return await self._refuse(
-                base, verdict, f"5.7.0 message could not be scanned ({notes})"
+                base,
+                verdict,
+                f"5.7.0 message could not be scanned ({notes})",
+                signature,
             )
 
         added = added_headers(
@@ -253,14 +278,22 @@ class Intake:
                 },
             }
         )
+        # A retry that comes before the first attempt is over (or after a
+        # crash) hears that the message is queued.
+        queued = InboundAnswer(
+            id=message_id, state="queued", verdict=verdict, recipients=refused + pending
+        )
         await self.store.record(
             message,
             mailboxes=mailboxes,
             owner=self.deliverer.owner,
             lease=self.settings.lease_seconds,
+            answer=SignatureAnswer(signature, 202, queued.model_dump_json()),
         )
         # Durable from here: the answer may now say yes.
-        return await self._deliver_first(message, mailboxes, refused, reached)
+        return await self._deliver_first(
+            message, mailboxes, refused, reached, signature
+        )
 
     async def _deliver_first(
         self,
@@ -268,6 +301,7 @@ class Intake:
         mailboxes: list[str],
         refused: list[RecipientOutcome],
         reached: dict[str, list[str]],
+        signature: str,
     ) -> Answer:
         started = time.monotonic()
         self.deliverer.answering.add(message.id)
@@ -299,36 +333,13 @@ class Intake:
             _recipient_outcome(r, boxes, deliveries) for r, boxes in reached.items()
         ]
         timings = {**message.timings, "deliver_ms": _rounded(deliver_ms)}
-        await self.store.update_results(
-            message.id, recipients=outcomes, timings=timings
-        )
-        settled = all(d.state in ("delivered", "failed") for d in deliveries.values())
         state = _message_state(list(deliveries.values()))
-        await self.publish(
-            MailReceived(
-                message_id=message.id,
-                envelope_from=message.envelope_from,
-                envelope_to=message.envelope_to,
-                size_bytes=message.size_bytes,
-                verdict=message.verdict,
-                spam_score=message.spam_score,
-                spam_action=message.spam_action,
-                folder=message.folder,
-                scan_notes=message.scan_notes,
-                recipients=outcomes,
-                timings=MailTimings(
-                    receive_ms=float(timings["receive_ms"] or 0),
-                    scan_ms=float(timings.get("scan_ms") or 0),
-                    deliver_ms=deliver_ms,
-                ),
-                header_subject=message.header_subject,
-            )
-        )
         if state == "failed":
             # No mailbox took it and none will: said now, the Worker rejects
             # the message and its sender learns why, instead of a yes that
             # silently ends nowhere.
             replies = sorted({d.last_reply for d in deliveries.values()})
+            status = 422
             answer = InboundAnswer(
                 id=message.id,
                 state=state,
@@ -336,17 +347,54 @@ class Intake:
                 reason="; ".join(replies),
                 recipients=outcomes,
             )
-            return Answer(status=422, body=answer)
-        answer = InboundAnswer(
-            id=message.id,
-            state=state,
+        else:
+            settled = all(
+                d.state in ("delivered", "failed") for d in deliveries.values()
+            )
+            status = 200 if settled else 202
+            answer = InboundAnswer(
+                id=message.id,
+                state=state,
+                verdict=message.verdict,
+                recipients=outcomes,
+            )
+        received = MailReceived(
+            message_id=message.id,
+            envelope_from=message.envelope_from,
+            envelope_to=message.envelope_to,
+            size_bytes=message.size_bytes,
             verdict=message.verdict,
+            spam_score=message.spam_score,
+            spam_action=message.spam_action,
+            folder=message.folder,
+            scan_notes=message.scan_notes,
             recipients=outcomes,
+            timings=MailTimings(
+                receive_ms=float(timings["receive_ms"] or 0),
+                scan_ms=float(timings.get("scan_ms") or 0),
+                deliver_ms=deliver_ms,
+            ),
+            header_subject=message.header_subject,
         )
-        return Answer(status=200 if settled else 202, body=answer)
+        # The results and the event go out side by side; the answer waits
+        # for both, so a yes is never heard before the event is stored.
+        await asyncio.gather(
+            self.store.finish_answer(
+                message.id,
+                recipients=outcomes,
+                timings=timings,
+                answer=SignatureAnswer(signature, status, answer.model_dump_json()),
+            ),
+            self.publish(received),
+        )
+        return Answer(status=status, body=answer)
 
     async def _refuse(
-        self, message: NewMessage, verdict: Verdict | None, reason: str
+        self,
+        message: NewMessage,
+        verdict: Verdict | None,
+        reason: str,
+        signature: str,
     ) -> Answer:
         already = {outcome.recipient for outcome in message.recipients}
         refused = list(message.recipients) + [
@@ -368,26 +416,34 @@ class Intake:
                 "recipients": refused,
             }
         )
-        await self.store.record(record, mailboxes=[], owner="", lease=0)
-        self.spool.remove(message.id)
-        logger.info("refused message %s: %s", message.id, reason)
-        await self.publish(
-            MailRejected(
-                message_id=message.id,
-                envelope_from=message.envelope_from,
-                envelope_to=message.envelope_to,
-                size_bytes=message.size_bytes,
-                verdict=verdict,
-                reason=reason,
-                recipients=refused,
-            )
-        )
         answer = InboundAnswer(
             id=message.id,
             state="rejected",
             verdict=verdict,
             reason=reason,
             recipients=refused,
+        )
+        await self.store.record(
+            record,
+            mailboxes=[],
+            owner="",
+            lease=0,
+            answer=SignatureAnswer(signature, 422, answer.model_dump_json()),
+        )
+        logger.info("refused message %s: %s", message.id, reason)
+        await asyncio.gather(
+            self.spool.remove(message.id),
+            self.publish(
+                MailRejected(
+                    message_id=message.id,
+                    envelope_from=message.envelope_from,
+                    envelope_to=message.envelope_to,
+                    size_bytes=message.size_bytes,
+                    verdict=verdict,
+                    reason=reason,
+                    recipients=refused,
+                )
+            ),
         )
         return Answer(status=422, body=answer)
 

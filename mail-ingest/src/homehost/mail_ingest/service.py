@@ -83,4 +83,5 @@ definition = ServiceDefinition(
     settings_class=IngestSettings,
     setup=setup,
     migrations=importlib.resources.files("homehost.mail_ingest") / "migrations",
+    database_batches=True,
 )

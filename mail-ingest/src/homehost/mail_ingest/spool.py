@@ -15,8 +15,11 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 CHUNK_BYTES = 64 * 1024
+# A message up to this size is held in memory until it is whole.
+HOLD_BYTES = 256 * 1024
 # A file up to this size is read in the event loop, in one piece.
 READ_INLINE_BYTES = 256 * 1024
 
@@ -94,40 +97,62 @@ class Spool:
         """Stream `body` to disk; durable when this returns.
 
         Raises `TooLarge` as soon as more than `limit` bytes arrived; on any
-        error (a client gone halfway too) nothing is left behind.
+        error (a client gone halfway too) nothing is left behind. A message
+        of at most `HOLD_BYTES` is held in memory while it arrives and
+        written, fsync'd and moved in one hand-off to a thread: no file
+        operation of it waits in the event loop, where a busy journal would
+        stall every other request.
         """
         partial = self.incoming / f"{message_id}.part"
+        final = self.path_of(message_id)
         digest = hashlib.sha256()
         normaliser = CrlfNormaliser()
         raw = stored = 0
+        held: list[bytes] = []
+        file: BinaryIO | None = None
         try:
-            with partial.open("xb") as file:
-                async for chunk in body:
-                    raw += len(chunk)
-                    if raw > limit:
-                        raise TooLarge(limit)
-                    digest.update(chunk)
-                    out = normaliser.feed(chunk)
-                    stored += len(out)
+            async for chunk in body:
+                raw += len(chunk)
+                if raw > limit:
+                    raise TooLarge(limit)
+                digest.update(chunk)
+                out = normaliser.feed(chunk)
+                stored += len(out)
+                if file is not None:
                     file.write(out)
-                tail = normaliser.finish()
-                stored += len(tail)
-                file.write(tail)
-                file.flush()
-                await asyncio.to_thread(os.fsync, file.fileno())
-            final = self.path_of(message_id)
-            partial.rename(final)
-            await asyncio.to_thread(_fsync_directory, self.messages)
+                    continue
+                held.append(out)
+                if stored > HOLD_BYTES:
+                    file = await asyncio.to_thread(partial.open, "xb")
+                    file.writelines(held)
+                    held.clear()
+            tail = normaliser.finish()
+            stored += len(tail)
+            held.append(tail)
+            await asyncio.to_thread(self._keep, partial, final, file, held)
         except BaseException:
+            if file is not None:
+                file.close()
             partial.unlink(missing_ok=True)
             raise
         return Spooled(
             path=final, raw_bytes=raw, stored_bytes=stored, sha256=digest.hexdigest()
         )
 
-    def remove(self, message_id: str) -> None:
+    def _keep(
+        self, partial: Path, final: Path, file: BinaryIO | None, pieces: list[bytes]
+    ) -> None:
+        """Write what is left, fsync, move into `messages/` and fsync that."""
+        with file if file is not None else partial.open("xb") as out:
+            out.writelines(pieces)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.rename(final)
+        _fsync_directory(self.messages)
+
+    async def remove(self, message_id: str) -> None:
         """Forget a message's bytes (every recipient is settled)."""
-        self.path_of(message_id).unlink(missing_ok=True)
+        await asyncio.to_thread(self.path_of(message_id).unlink, missing_ok=True)
 
     def known_ids(self) -> set[str]:
         """Ids of every spooled message."""

@@ -36,6 +36,35 @@ class SignatureSeen:
     answer: str | None
 
 
+# One SQL statement with its %s arguments.
+Statement = tuple[str, Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class SignatureAnswer:
+    """What a signed request was answered, kept for an exact retry of it."""
+
+    signature: str
+    status_code: int
+    answer: str
+
+    def statement(self, message_id: str) -> Statement:
+        """The UPDATE that keeps this answer for the request's signature."""
+        return _answer_statement(
+            self.signature, self.status_code, self.answer, message_id
+        )
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How one delivery ended an attempt."""
+
+    mailbox: str
+    state: str
+    reply: str
+    next_attempt_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class NewMessage:
     """Everything recorded about a message when it is taken or refused."""
@@ -98,6 +127,29 @@ class IngestStore:
             await cursor.execute(sql, arguments)
             return list(await cursor.fetchall())
 
+    async def _transaction(self, statements: Sequence[Statement]) -> list[int]:
+        """Run `statements` as one transaction, sent to MariaDB in one piece.
+
+        Returns each statement's row count. A statement that fails stops the
+        rest: the connection, still inside the transaction, is closed when
+        it goes back to the pool, and MariaDB rolls everything back. Needs a
+        pool opened with multi-statement requests (`ServiceDefinition.
+        database_batches`); every value goes in escaped, as with `execute`.
+        """
+        async with self.pool.acquire() as connection, connection.cursor() as cursor:
+            script = ";\n".join(
+                [
+                    "START TRANSACTION",
+                    *(cursor.mogrify(sql, tuple(args)) for sql, args in statements),
+                    "COMMIT",
+                ]
+            )
+            await cursor.execute(script)
+            counts: list[int] = []
+            while await cursor.nextset():
+                counts.append(int(cursor.rowcount))
+            return counts[:-1]
+
     # Signatures.
 
     async def see_signature(self, signature: str) -> SignatureSeen | None:
@@ -119,16 +171,6 @@ class IngestStore:
             return SignatureSeen(status_code=row["status_code"], answer=row["answer"])
         return None
 
-    async def answer_signature(
-        self, signature: str, *, status_code: int, answer: str, message_id: str
-    ) -> None:
-        """Keep the answer a signed request got, for an exact retry."""
-        await self._execute(
-            "UPDATE inbound_signatures SET status_code = %s, answer = %s, "
-            "message_id = %s WHERE signature = %s",
-            (status_code, answer, message_id, signature),
-        )
-
     async def forget_signature(self, signature: str) -> None:
         """Let a request that stored nothing be sent again."""
         await self._execute(
@@ -144,86 +186,89 @@ class IngestStore:
     # Messages.
 
     async def record(
-        self, message: NewMessage, *, mailboxes: Sequence[str], owner: str, lease: float
+        self,
+        message: NewMessage,
+        *,
+        mailboxes: Sequence[str],
+        owner: str,
+        lease: float,
+        answer: SignatureAnswer | None = None,
     ) -> None:
-        """Store a message's record and its deliveries, leased to `owner`, at once."""
-        now = utc_now()
-        async with self.pool.acquire() as connection:
-            await connection.begin()
-            try:
-                async with connection.cursor() as cursor:
-                    await cursor.execute(
-                        "INSERT INTO inbound_messages (id, received_at, "
-                        "envelope_from, envelope_to, size_bytes, body_sha256, "
-                        "header_subject, header_from, state, verdict, spam_score, "
-                        "spam_action, virus, folder, scan_notes, reason, recipients, "
-                        "timings, added_headers, expires_at) VALUES (%s, %s, %s, "
-                        "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                        "%s, %s, %s)",
-                        (
-                            message.id,
-                            message.received_at,
-                            message.envelope_from,
-                            json.dumps(message.envelope_to),
-                            message.size_bytes,
-                            message.body_sha256,
-                            message.header_subject[:500],
-                            message.header_from[:500],
-                            message.state,
-                            message.verdict,
-                            message.spam_score,
-                            message.spam_action,
-                            message.virus,
-                            message.folder,
-                            json.dumps(message.scan_notes),
-                            message.reason[:500],
-                            _recipients_json(message.recipients),
-                            json.dumps(message.timings),
-                            None
-                            if message.added_headers is None
-                            else message.added_headers.decode("ascii"),
-                            message.expires_at,
-                        ),
-                    )
-                    if mailboxes:
-                        await cursor.executemany(
-                            "INSERT INTO inbound_deliveries (message_id, mailbox, "
-                            "state, next_attempt_at, lease_owner, lease_until) "
-                            "VALUES (%s, %s, 'attempting', %s, %s, %s)",
-                            [
-                                (
-                                    message.id,
-                                    mailbox,
-                                    now,
-                                    owner,
-                                    now + timedelta(seconds=lease),
-                                )
-                                for mailbox in mailboxes
-                            ],
-                        )
-                await connection.commit()
-            except BaseException:
-                await connection.rollback()
-                raise
+        """Store a message's record and its deliveries, leased to `owner`, at once.
 
-    async def update_results(
+        With `answer`, the request's signature gets it in the same
+        transaction: a retry of the request from then on is answered so, and
+        never takes the message a second time.
+        """
+        now = utc_now()
+        statements: list[Statement] = [
+            (
+                "INSERT INTO inbound_messages (id, received_at, "
+                "envelope_from, envelope_to, size_bytes, body_sha256, "
+                "header_subject, header_from, state, verdict, spam_score, "
+                "spam_action, virus, folder, scan_notes, reason, recipients, "
+                "timings, added_headers, expires_at) VALUES (%s, %s, %s, "
+                "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                "%s, %s, %s)",
+                (
+                    message.id,
+                    message.received_at,
+                    message.envelope_from,
+                    json.dumps(message.envelope_to),
+                    message.size_bytes,
+                    message.body_sha256,
+                    message.header_subject[:500],
+                    message.header_from[:500],
+                    message.state,
+                    message.verdict,
+                    message.spam_score,
+                    message.spam_action,
+                    message.virus,
+                    message.folder,
+                    json.dumps(message.scan_notes),
+                    message.reason[:500],
+                    _recipients_json(message.recipients),
+                    json.dumps(message.timings),
+                    None
+                    if message.added_headers is None
+                    else message.added_headers.decode("ascii"),
+                    message.expires_at,
+                ),
+            )
+        ]
+        until = now + timedelta(seconds=lease)
+        statements += [
+            (
+                "INSERT INTO inbound_deliveries (message_id, mailbox, state, "
+                "next_attempt_at, lease_owner, lease_until) "
+                "VALUES (%s, %s, 'attempting', %s, %s, %s)",
+                (message.id, mailbox, now, owner, until),
+            )
+            for mailbox in mailboxes
+        ]
+        if answer is not None:
+            statements.append(answer.statement(message.id))
+        await self._transaction(statements)
+
+    async def finish_answer(
         self,
         message_id: str,
         *,
         recipients: list[RecipientOutcome],
-        timings: dict[str, float | None] | None = None,
+        timings: dict[str, float | None],
+        answer: SignatureAnswer | None,
     ) -> None:
-        """Store the per-recipient results (and timings) as they now stand."""
-        if timings is None:
-            await self._execute(
-                "UPDATE inbound_messages SET recipients = %s WHERE id = %s",
-                (_recipients_json(recipients), message_id),
+        """Store the per-recipient results, timings and the request's answer."""
+        statements: list[Statement] = [
+            (
+                "UPDATE inbound_messages SET recipients = %s, timings = %s "
+                "WHERE id = %s",
+                (_recipients_json(recipients), json.dumps(timings), message_id),
             )
-            return
-        await self._execute(
-            "UPDATE inbound_messages SET recipients = %s, timings = %s WHERE id = %s",
-            (_recipients_json(recipients), json.dumps(timings), message_id),
-        )
+        ]
+        if answer is not None:
+            statements.append(answer.statement(message_id))
+        await self._transaction(statements)
 
     async def claim_due(self, *, owner: str, lease: float, limit: int) -> list[Claimed]:
         """Lease up to `limit` messages with deliveries due now."""
@@ -306,28 +351,41 @@ class IngestStore:
     async def settle(
         self,
         message_id: str,
-        mailbox: str,
+        settlements: Sequence[Settlement],
         *,
-        state: str,
-        reply: str,
-        next_attempt_at: datetime | None = None,
+        final_state: str | None = None,
     ) -> None:
-        """Record the outcome of one attempt and give up the lease."""
+        """Record the outcome of an attempt and give up its leases, at once.
+
+        With `final_state`, the message's overall state is set in the same
+        transaction (every delivery of it is settled for good).
+        """
         now = utc_now()
-        await self._execute(
-            "UPDATE inbound_deliveries SET state = %s, attempts = attempts + 1, "
-            "last_reply = %s, next_attempt_at = %s, lease_owner = NULL, "
-            "lease_until = NULL, settled_at = %s "
-            "WHERE message_id = %s AND mailbox = %s",
+        statements: list[Statement] = [
             (
-                state,
-                reply[:500],
-                next_attempt_at or now,
-                now if state in FINAL_DELIVERY_STATES else None,
-                message_id,
-                mailbox,
-            ),
-        )
+                "UPDATE inbound_deliveries SET state = %s, attempts = attempts + 1, "
+                "last_reply = %s, next_attempt_at = %s, lease_owner = NULL, "
+                "lease_until = NULL, settled_at = %s "
+                "WHERE message_id = %s AND mailbox = %s",
+                (
+                    settlement.state,
+                    settlement.reply[:500],
+                    settlement.next_attempt_at or now,
+                    now if settlement.state in FINAL_DELIVERY_STATES else None,
+                    message_id,
+                    settlement.mailbox,
+                ),
+            )
+            for settlement in settlements
+        ]
+        if final_state is not None:
+            statements.append(
+                (
+                    "UPDATE inbound_messages SET state = %s WHERE id = %s",
+                    (final_state, message_id),
+                )
+            )
+        await self._transaction(statements)
 
     async def deliveries(self, message_id: str) -> list[DeliveryPublic]:
         """Every delivery of a message."""
@@ -337,12 +395,6 @@ class IngestStore:
             (message_id,),
         )
         return [_delivery(row) for row in rows]
-
-    async def set_state(self, message_id: str, state: str) -> None:
-        """Set a message's overall state."""
-        await self._execute(
-            "UPDATE inbound_messages SET state = %s WHERE id = %s", (state, message_id)
-        )
 
     async def message(self, message_id: str) -> MessagePublic | None:
         """One message's record, or None."""
@@ -510,4 +562,14 @@ def _message(row: dict[str, Any], deliveries: list[DeliveryPublic]) -> MessagePu
             for item in json.loads(row["recipients"])
         ],
         deliveries=deliveries,
+    )
+
+
+def _answer_statement(
+    signature: str, status_code: int, answer: str, message_id: str
+) -> Statement:
+    return (
+        "UPDATE inbound_signatures SET status_code = %s, answer = %s, "
+        "message_id = %s WHERE signature = %s",
+        (status_code, answer, message_id, signature),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import aiomysql
+from pymysql.constants import CLIENT
 
 from homehost.shared.settings import DatabaseServiceSettings
 
@@ -12,9 +13,16 @@ logger = logging.getLogger(__name__)
 
 
 async def create_pool(
-    settings: DatabaseServiceSettings, *, maxsize: int = 10
+    settings: DatabaseServiceSettings,
+    *,
+    maxsize: int = 10,
+    multi_statements: bool = False,
 ) -> aiomysql.Pool:
-    """Open a pool to the service's own database as its own user."""
+    """Open a pool to the service's own database as its own user.
+
+    With `multi_statements`, one request may hold several statements (see
+    `ServiceDefinition.database_batches`).
+    """
     pool = await aiomysql.create_pool(
         host=settings.mariadb_host,
         port=settings.mariadb_port,
@@ -29,6 +37,7 @@ async def create_pool(
         # Connections idle longer than MariaDB's wait_timeout are replaced
         # instead of failing the next query.
         pool_recycle=3600,
+        client_flag=CLIENT.MULTI_STATEMENTS if multi_statements else 0,
     )
     logger.info(
         "connected to MariaDB at %s:%d, database %s",

@@ -11,6 +11,7 @@ recipient's own result.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -78,13 +79,24 @@ def lmtp_address(address: str, *, smtputf8: bool) -> str | None:
     local, _, domain = address.rpartition("@")
     if not local:
         return None
-    try:
-        ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
-    except idna.IDNAError:
+    ascii_domain = _a_labels(domain)
+    if ascii_domain is None:
         return None
     if not local.isascii() and not smtputf8:
         return None
     return f"{local}@{ascii_domain}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _a_labels(domain: str) -> str | None:
+    """The domain in A-labels, or None if it is not a valid domain.
+
+    Kept per domain: a server sees the same few domains again and again.
+    """
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return None
 
 
 class LmtpConnection:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 from homehost.mail_ingest.errors import ScannerUnavailable
 from homehost.mail_ingest.spool import read_chunks_async
@@ -29,11 +30,26 @@ class Rspamd:
 
     def __init__(self, url: str, *, timeout: float) -> None:
         self.url = url.rstrip("/")
-        self._client = httpx.AsyncClient(timeout=timeout)
+        # Rspamd closes the connection after every answer, so each scan
+        # opens one; aiohttp keeps the CPU each request costs small.
+        # The timeout bounds connecting and each wait for bytes, not the
+        # whole upload of a large message.
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=timeout, sock_read=timeout
+        )
+        self._session: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
         """Close the client's connections."""
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the running loop, as aiohttp wants.
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
 
     async def check(
         self,
@@ -52,26 +68,23 @@ class Rspamd:
             *(("Rcpt", recipient) for recipient in recipients),
         ]
         try:
-            response = await self._client.post(
+            async with self._client().post(
                 f"{self.url}/checkv2",
-                content=read_chunks_async(path),
+                data=read_chunks_async(path),
                 # Rspamd reads UTF-8 addresses in these headers as they are.
-                headers=[
-                    (name.encode("ascii"), value.encode("utf-8"))
-                    for name, value in headers
-                ],
-            )
-        except httpx.HTTPError as exc:
+                headers=headers,
+            ) as response:
+                status = response.status
+                body = await response.read() if status == 200 else b""
+        except (aiohttp.ClientError, TimeoutError) as exc:
             logger.warning("Rspamd at %s did not scan %s: %r", self.url, queue_id, exc)
             raise ScannerUnavailable("rspamd", "unreachable") from exc
-        if response.status_code != 200:
-            logger.warning(
-                "Rspamd refused to scan %s: HTTP %d", queue_id, response.status_code
-            )
-            reason = "too large" if response.status_code == 413 else "refused"
+        if status != 200:
+            logger.warning("Rspamd refused to scan %s: HTTP %d", queue_id, status)
+            reason = "too large" if status == 413 else "refused"
             raise ScannerUnavailable("rspamd", reason)
         try:
-            data = response.json()
+            data = json.loads(body)
             report = SpamReport(
                 score=float(data["score"]),
                 required_score=float(data["required_score"]),
