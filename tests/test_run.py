@@ -185,8 +185,12 @@ async def test_a_service_whose_task_dies_is_down_then_up_after_its_restart(
         gateway, lambda services: services["dns"]["status"] == "ok", seen
     )
 
-    # Gone, or (when the request met it while it stopped) silent.
-    assert down["dns"]["error"] in {
+    # Down with the reason its supervisor gives, or (when the request met it
+    # while it stopped) silent.
+    reasons = {view["dns"]["error"] for view in seen if view["dns"]["status"] == "down"}
+    assert "RuntimeError: the dns task died" in reasons
+    assert reasons <= {
+        "RuntimeError: the dns task died",
         "no service answers on api.dns.health",
         "no answer on api.dns.health within 2 s",
     }

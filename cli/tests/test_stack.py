@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 import subprocess
 import sys
 import uuid
 import warnings
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -23,9 +26,9 @@ from homehost.cli.processes import (
 )
 from homehost.cli.provision import MariadbTarget, connect_as_root, database_accounts
 from homehost.cli.servers import ensure_nats, ensure_redis
-from homehost.cli.stack import bring_down, exclusive
+from homehost.cli.stack import bring_down, exclusive, wait_for_health
 from homehost.shared.bus import Bus
-from homehost.shared.runtime import discover_services
+from homehost.shared.runtime import Supervisor, discover_services
 from tests.mail_servers import free_port as mail_free_port
 from tests.mail_servers import require_mail_packages
 
@@ -241,3 +244,90 @@ def bring_down_exclusively(layout: StateLayout) -> list[str]:
     """`homehost down` as the command runs it, under the state's lock."""
     with exclusive(layout):
         return bring_down(layout, say=lambda _: None)
+
+
+def status_row(stdout: str, service: str) -> list[str]:
+    """The cells of `service`'s row in the table `homehost status` prints."""
+    for line in stdout.splitlines():
+        if line.startswith(f"│ {service} "):
+            return [cell.strip() for cell in line.strip("│").split("│")]
+    raise AssertionError(f"no row for {service} in:\n{stdout}")
+
+
+async def test_status_and_up_say_why_the_gateway_cannot_listen(
+    service_environment: dict[str, str],
+    make_database: Callable[[str], Awaitable[str]],
+    bus: Bus,
+    tmp_path: Path,
+) -> None:
+    # The gateway runs in this loop on the test's namespace; the `bus`
+    # fixture deletes that namespace's events stream afterwards.
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = int(taken.getsockname()[1])
+    gateway = discover_services(["gateway"])["gateway"]
+    settings = gateway.settings_class(
+        port=port,
+        database_name=await make_database("gateway"),
+        database_user="root",
+        database_password="",
+        state_dir=tmp_path / "gateway",
+    )
+    supervisor = Supervisor(
+        [gateway], settings={"gateway": settings}, restart_backoff=(0.2,)
+    )
+    running = asyncio.create_task(supervisor.run())
+    # `status` as a user runs it: wide enough that no reason is wrapped.
+    status_environment = {
+        **environment_without_homehost(dict(os.environ)),
+        **service_environment,
+        "HOMEHOST_STATE_DIR": str(tmp_path / "state"),
+        "COLUMNS": "200",
+    }
+    url = f"http://127.0.0.1:{port}/api/health"
+    reason = f"cannot listen on 127.0.0.1:{port}: Address already in use"
+    try:
+        for _ in range(200):
+            if supervisor.restarts["gateway"] >= 1:
+                break
+            await asyncio.sleep(0.05)
+        status_down = await asyncio.to_thread(
+            run_homehost, "status", env=status_environment
+        )
+        # The port's holder takes the connection and never answers.
+        with pytest.raises(StackError) as waited:
+            await asyncio.to_thread(
+                wait_for_health, url, timeout=0.5, process=None, log="the log"
+            )
+        taken.close()
+        for _ in range(200):
+            if "gateway" in supervisor.contexts:
+                break
+            await asyncio.sleep(0.05)
+        status_up = await asyncio.to_thread(
+            run_homehost, "status", env=status_environment
+        )
+    finally:
+        taken.close()
+        supervisor.stop()
+        await asyncio.wait_for(running, 30)
+
+    assert status_down.returncode == 1, status_down.stderr
+    assert status_row(status_down.stdout, "gateway") == [
+        "gateway",
+        "down",
+        "",
+        "",
+        reason,
+    ]
+    assert str(waited.value) == (
+        "homehost runs, but not every service answers after 0.5 s: "
+        f"{url}: timed out; gateway down ({reason}).\n"
+        "See the log, `./homehost status`; stop it with `./homehost down`."
+    )
+    # The other services do not run here, so `status` still exits 1.
+    assert status_up.returncode == 1, status_up.stderr
+    row = status_row(status_up.stdout, "gateway")
+    assert row[:3] == ["gateway", "ok", gateway.version]
+    assert row[4] == "mariadb ok, jetstream ok"

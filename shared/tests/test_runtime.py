@@ -16,7 +16,7 @@ from pydantic_settings import SettingsConfigDict
 
 from homehost.shared.bus import Bus
 from homehost.shared.bus.service import EmptyRequest
-from homehost.shared.health import ServiceHealth
+from homehost.shared.health import ServiceHealth, ServiceHealthView, collect_health
 from homehost.shared.http import serve_http
 from homehost.shared.runtime import ServiceContext, ServiceDefinition, Supervisor
 from homehost.shared.settings import DatabaseServiceSettings, ServiceSettings
@@ -293,6 +293,57 @@ async def test_a_taken_port_is_logged_and_retried(
         f"already in use; trying again in {BACKOFF:g} s"
     )
     assert supervisor.restarts["steady"] == 0
+
+
+async def answered_health(bus: Bus, name: str) -> ServiceHealthView:
+    """The health report of `name` once someone answers for it.
+
+    The supervisor's own connection may subscribe to failure questions
+    after the service's first start has failed; until it has, the report
+    says only that nobody answers.
+    """
+    for _ in range(POLL_LIMIT):
+        (view,) = (await collect_health(bus, [name])).services
+        if view.error != f"no service answers on api.{name}.health":
+            return view
+        await asyncio.sleep(POLL_INTERVAL)
+    raise AssertionError(f"nobody ever answered for {name}")
+
+
+async def test_a_taken_port_is_the_reason_in_health_until_it_is_free(
+    supervise: Callable[..., Supervisor], bus: Bus
+) -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = int(taken.getsockname()[1])
+
+    async def serve(context: ServiceContext) -> None:
+        await serve_http(context, app, host="127.0.0.1", port=port)
+
+    try:
+        supervisor = supervise([define("web", setup=serve)])
+        await until(lambda: supervisor.restarts["web"] >= 2)
+        down = await answered_health(bus, "web")
+    finally:
+        taken.close()
+    await until(lambda: "web" in supervisor.contexts)
+    up = await answered_health(bus, "web")
+
+    # Every attempt in between met the port taken: until the service is
+    # ready again, its last failure is what the report says.
+    assert (down.status, down.error, down.version) == (
+        "down",
+        f"cannot listen on 127.0.0.1:{port}: Address already in use",
+        None,
+    )
+    assert (up.status, up.error, up.version) == ("ok", None, "1.2.3")
+    assert supervisor.contexts["web"].http_port == port
+    assert "web" not in supervisor.failures
 
 
 async def test_uvicorn_exiting_fails_one_service_not_the_process(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 import httpx
+import nats.errors
 import typer
 from dotenv import dotenv_values
 from pydantic import ValidationError
@@ -58,8 +59,9 @@ from homehost.cli.servers import ensure_mariadb, ensure_nats, ensure_redis
 from homehost.cli.settings import StackSettings
 from homehost.cli.workersecret import VARIABLE as WORKER_SECRET_VARIABLE
 from homehost.cli.workersecret import WorkerSecret, ensure_worker_secret
-from homehost.shared.errors import ConfigurationError
-from homehost.shared.health import ServiceHealthView, SystemHealth
+from homehost.shared.bus import connect_bus
+from homehost.shared.errors import ConfigurationError, HomehostError
+from homehost.shared.health import ServiceHealthView, SystemHealth, collect_health
 from homehost.shared.runtime import ServiceDefinition, discover_services
 from homehost.shared.settings import ServiceSettings
 from homehost.shared.settings import load_settings as load_service_settings
@@ -445,11 +447,13 @@ def wait_for_health(
     answering_since: float | None = None
     problem = "no answer yet"
     while True:
+        gateway_silent = False
         try:
             response = httpx.get(url, timeout=5.0)
             health = SystemHealth.model_validate_json(response.content)
         except (httpx.HTTPError, ValidationError) as exc:
             problem = f"{url}: {exc}"
+            gateway_silent = True
         else:
             if health.status == "ok":
                 return health
@@ -468,12 +472,41 @@ def wait_for_health(
         if process is not None and not is_running(process):
             raise StackError(f"homehost stopped while starting; see {log}")
         if time.monotonic() > deadline:
+            # A gateway that does not answer may be down; if so, the
+            # supervisor that runs it says why on the bus.
+            seen_on_bus = _gateway_over_bus() if gateway_silent else None
+            if seen_on_bus is not None:
+                problem = f"{problem}; {seen_on_bus}"
             raise StackError(
                 f"homehost runs, but not every service answers after {timeout:g} s: "
                 f"{problem}.\nSee {log}, `./homehost status`; stop it with "
                 "`./homehost down`."
             )
         time.sleep(0.5)
+
+
+def _gateway_over_bus() -> str | None:
+    """The gateway's health as the bus reports it, or None if the bus is silent."""
+    try:
+        settings = load_service_settings(ServiceSettings)
+        view = asyncio.run(_ask_over_bus(settings, "gateway"))
+    except (HomehostError, OSError, nats.errors.Error):
+        return None
+    return f"gateway {view.status}" + (f" ({view.error})" if view.error else "")
+
+
+async def _ask_over_bus(settings: ServiceSettings, name: str) -> ServiceHealthView:
+    bus = await connect_bus(
+        settings.nats_url,
+        name="homehost-up",
+        namespace=settings.bus_namespace,
+        connect_attempts=1,
+    )
+    try:
+        health = await collect_health(bus, [name])
+    finally:
+        await bus.close()
+    return health.services[0]
 
 
 def degraded_services(health: SystemHealth) -> list[tuple[str, str, str]]:

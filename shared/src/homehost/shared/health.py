@@ -1,4 +1,10 @@
-"""The health report every service answers on `api.<service>.health`."""
+"""The health report every service answers on `api.<service>.health`.
+
+A service whose every copy is down answers nothing. The supervisor that
+runs a copy of it (`homehost run`) answers `api.<service>.failure` instead,
+with the error that copy last stopped with, so that the report can say why
+the service is down.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ import nats.errors
 from pydantic import BaseModel
 
 from homehost.shared.bus.connection import Bus
-from homehost.shared.errors import HomehostError
+from homehost.shared.errors import HomehostError, ServiceUnavailable
 
 HealthCheck = Callable[[], Awaitable[object]]
 HealthStatus = Literal["ok", "degraded", "down"]
@@ -70,6 +76,22 @@ def _describe(error: BaseException) -> str:
     return " ".join(text.split())[:200]
 
 
+class ServiceFailure(BaseModel):
+    """A supervisor's account of a service it runs that does not answer.
+
+    `error` is why the service last stopped, or None when it has not failed
+    (it is still starting, or running).
+    """
+
+    service: str
+    error: str | None = None
+
+
+def failure_subject(service: str) -> str:
+    """The subject a supervisor answers with `ServiceFailure` for `service`."""
+    return f"api.{service}.failure"
+
+
 class ServiceHealthView(BaseModel):
     """One service's health as seen from outside, `down` when it is silent."""
 
@@ -101,6 +123,12 @@ async def collect_health(
             health = await bus.request(
                 f"api.{name}.health", None, ServiceHealth, timeout=timeout
             )
+        except ServiceUnavailable as exc:
+            # No copy listens; the supervisor of one that failed knows why.
+            reason = await _last_failure(bus, name, timeout=timeout)
+            return ServiceHealthView(
+                service=name, status="down", error=reason or exc.message
+            )
         except HomehostError as exc:
             return ServiceHealthView(service=name, status="down", error=exc.message)
         except nats.errors.Error as exc:
@@ -118,3 +146,14 @@ async def collect_health(
     else:
         overall = "degraded"
     return SystemHealth(status=overall, checked_at=datetime.now(UTC), services=views)
+
+
+async def _last_failure(bus: Bus, name: str, *, timeout: float) -> str | None:
+    """Why `name` is down, if a supervisor running it knows; else None."""
+    try:
+        failure = await bus.request(
+            failure_subject(name), None, ServiceFailure, timeout=timeout
+        )
+    except (HomehostError, nats.errors.Error):
+        return None
+    return failure.error

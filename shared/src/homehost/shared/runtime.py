@@ -1,11 +1,12 @@
 """Running services: one service's lifecycle, and a supervisor for many.
 
 `run_service` connects a service to NATS (and to its database, applying
-its migrations), registers its micro service with a `health` endpoint,
-lets the service add its own endpoints and tasks, and runs until asked to
+its migrations), registers its micro service, lets the service add its
+own endpoints and tasks, then answers `health`, and runs until asked to
 stop or until one of its tasks fails. `Supervisor` runs several services
 in one process, one asyncio task each, restarting a failed one with
-backoff without disturbing the others.
+backoff without disturbing the others; while one is down it says on the
+bus why (`api.<service>.failure`), so that health reports can show it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from importlib.resources.abc import Traversable
 from typing import Any, TypeVar
 
 import aiomysql
+from nats.aio.msg import Msg
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -37,10 +39,12 @@ from homehost.shared.database import create_pool, ping
 from homehost.shared.errors import ConfigurationError, HomehostError
 from homehost.shared.health import (
     HealthCheck,
+    ServiceFailure,
     ServiceHealth,
     check_dependencies,
+    failure_subject,
 )
-from homehost.shared.logging import register_secret
+from homehost.shared.logging import redact, register_secret
 from homehost.shared.migrations import apply_migrations
 from homehost.shared.settings import (
     DatabaseServiceSettings,
@@ -217,9 +221,11 @@ async def run_service(
         context.add_health_check(
             "jetstream", lambda: bus.jetstream.stream_info(bus.events_stream)
         )
-        await service.add_endpoint("health", context.health, EmptyRequest)
         if definition.setup is not None:
             await definition.setup(context)
+        # Health is answered only once the setup is done: a copy that is still
+        # starting, or about to fail (its port taken), must not report ok.
+        await service.add_endpoint("health", context.health, EmptyRequest)
         logger.info("service %s %s is ready", definition.name, definition.version)
         if on_ready is not None:
             on_ready(context)
@@ -422,12 +428,67 @@ class Supervisor:
             asyncio.create_task(self._keep_running(definition), name=definition.name)
             for definition in self.definitions.values()
         ]
+        explaining = asyncio.create_task(self._explain_failures(), name="failures")
         try:
             await asyncio.gather(*tasks)
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            # Its connection is closed in order once it sees the stop.
+            self._stop.set()
+            await explaining
+
+    async def _explain_failures(self) -> None:
+        """Answer `api.<service>.failure` for every service here, until stopped.
+
+        The answers travel on a connection of the supervisor's own, made
+        with the first service's settings: a service that is down has none.
+        """
+        try:
+            settings = next(iter(self.settings.values()), None) or load_settings(
+                ServiceSettings
+            )
+        except ConfigurationError as exc:
+            logger.warning(
+                "cannot say on the bus why a service is down: %s", exc.message
+            )
+            return
+        try:
+            bus = await _unless_stopped(
+                connect_bus(
+                    settings.nats_url,
+                    name="homehost-supervisor",
+                    namespace=settings.bus_namespace,
+                    request_timeout=settings.request_timeout,
+                ),
+                self._stop,
+            )
+        except _Stopped:
+            return
+        try:
+            for name in self.definitions:
+                await bus.client.subscribe(
+                    bus.subject(failure_subject(name)), cb=self._failure_answerer(name)
+                )
+            await bus.client.flush()
+            await self._stop.wait()
+        except Exception:
+            # The services run on without it; only their reports lose a reason.
+            logger.exception("cannot say on the bus why a service is down")
+        finally:
+            await bus.close()
+
+    def _failure_answerer(self, name: str) -> Callable[[Msg], Awaitable[None]]:
+        async def answer(message: Msg) -> None:
+            failure = self.failures.get(name)
+            report = ServiceFailure(
+                service=name,
+                error=None if failure is None else failure_reason(failure),
+            )
+            await message.respond(report.model_dump_json().encode())
+
+        return answer
 
     def _ready(self, name: str, context: ServiceContext) -> None:
         self.contexts[name] = context
@@ -472,6 +533,21 @@ class Supervisor:
                     await asyncio.wait_for(self._stop.wait(), delay)
             else:
                 return
+
+
+def failure_reason(error: BaseException) -> str:
+    """Say in one line why a service stopped, for a health report.
+
+    A homehost error's message says all; anything else is named with its
+    type, as its traceback in the log is. Registered secrets are masked.
+    """
+    if isinstance(error, HomehostError):
+        text = error.message
+    elif str(error):
+        text = f"{type(error).__name__}: {error}"
+    else:
+        text = type(error).__name__
+    return redact(" ".join(text.split()))[:200]
 
 
 def service_names() -> list[str]:
