@@ -34,6 +34,7 @@ from nats.aio.msg import Msg
 from pydantic import BaseModel
 
 from homehost.shared.bus import Bus, BusService, connect_bus
+from homehost.shared.bus.codec import decode, encode
 
 # No single turn sends more than this, whatever its duration.
 MAX_REQUESTS_PER_TURN = 1_000_000
@@ -162,16 +163,16 @@ async def start_raw_with_models(
     subject = f"{namespace}.models.echo"
 
     async def echo(message: Msg) -> None:
-        EchoRequest.model_validate_json(message.data)
-        await message.respond(REPLY.model_dump_json().encode())
+        decode(EchoRequest, message.data)
+        await message.respond(encode(REPLY))
 
     await server.subscribe(subject, queue=f"{namespace}.models", cb=echo)
     await server.flush()
 
     async def call() -> EchoReply:
-        data = SAMPLE.model_dump_json().encode()
+        data = encode(SAMPLE)
         message = await client.request(subject, data, timeout=5)
-        return EchoReply.model_validate_json(message.data)
+        return decode(EchoReply, message.data)
 
     return server, client, call
 

@@ -23,6 +23,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from homehost.shared.bus.codec import decode, encode
 from homehost.shared.errors import (
     HomehostError,
     InternalError,
@@ -86,7 +87,7 @@ class Bus:
         none answered in time.
         """
         if isinstance(payload, BaseModel):
-            data = payload.model_dump_json().encode()
+            data = encode(payload)
         else:
             data = json.dumps(payload or {}).encode()
         timeout = timeout or self.request_timeout
@@ -109,7 +110,7 @@ class Bus:
         if ERROR_CODE_HEADER in headers:
             raise _error_from_reply(message.data, headers)
         try:
-            return reply_model.model_validate_json(message.data)
+            return decode(reply_model, message.data)
         except ValidationError as exc:
             raise InternalError(
                 f"the reply on {subject} does not match {reply_model.__name__}",

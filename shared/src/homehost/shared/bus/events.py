@@ -38,6 +38,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from homehost.shared.bus.codec import decode, encode
 from homehost.shared.bus.connection import Bus
 from homehost.shared.errors import EventPublishError
 
@@ -139,7 +140,7 @@ async def publish_event(bus: Bus, event: Event) -> int:
     ack = await _store(
         bus,
         event.subject,
-        event.model_dump_json().encode(),
+        encode(event),
         message_id=event.event_id,
     )
     if ack.duplicate:
@@ -337,7 +338,7 @@ class EventConsumer:
             await message.ack()
             return
         try:
-            event = event_class.model_validate_json(message.data)
+            event = decode(event_class, message.data)
         except ValidationError as exc:
             await self._dead_letter(
                 message, f"the event does not match its schema: {exc}"

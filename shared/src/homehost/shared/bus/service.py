@@ -14,6 +14,7 @@ from nats.micro.request import Request
 from nats.micro.service import Service
 from pydantic import BaseModel, ValidationError
 
+from homehost.shared.bus.codec import decode, encode
 from homehost.shared.bus.connection import Bus
 from homehost.shared.errors import HomehostError, InternalError, invalid_request
 
@@ -152,7 +153,7 @@ class BusService:
         request_model: type[BaseModel],
     ) -> None:
         try:
-            parsed = request_model.model_validate_json(request.data or b"{}")
+            parsed = decode(request_model, request.data or b"{}")
         except ValidationError as exc:
             await _respond_error(
                 request, invalid_request(exc.errors(include_url=False))
@@ -160,7 +161,7 @@ class BusService:
             return
 
         try:
-            reply = (await handler(parsed)).model_dump_json().encode()
+            reply = encode(await handler(parsed))
         except HomehostError as exc:
             await _respond_error(request, exc)
             return
