@@ -265,6 +265,14 @@ async def run(quick: bool) -> None:
             "nats://127.0.0.1:4222", name="bench", namespace=namespace
         )
         stack.cleanups.append(bus.close)
+        reader = await create_read_only_user(databases[0])
+        stack.cleanups.append(lambda: drop_user(reader.user))
+        dovecot = scratch_dovecot_config(
+            scratch, mail_root=mail_root, database=reader, name="hh-bench"
+        )
+        render_dovecot(REPOSITORY / "deploy" / "dovecot", dovecot)
+        stack.start(["dovecot", "-F", "-c", str(dovecot.config_file)])
+        # Mailboxes are made once Dovecot runs: making one asks Dovecot.
         await bus.request("api.mailbox.domains.create", {"name": DOMAIN}, DomainPublic)
         for local in ("ingest", "floor", "postfix"):
             await bus.request(
@@ -277,14 +285,6 @@ async def run(quick: bool) -> None:
                 MailboxCreated,
                 timeout=20,
             )
-
-        reader = await create_read_only_user(databases[0])
-        stack.cleanups.append(lambda: drop_user(reader.user))
-        dovecot = scratch_dovecot_config(
-            scratch, mail_root=mail_root, database=reader, name="hh-bench"
-        )
-        render_dovecot(REPOSITORY / "deploy" / "dovecot", dovecot)
-        stack.start(["dovecot", "-F", "-c", str(dovecot.config_file)])
 
         resolver, _ = await asyncio.get_running_loop().create_datagram_endpoint(
             NoSuchDomain, local_addr=("127.0.0.1", 0)
