@@ -295,10 +295,12 @@ async def test_status_and_up_say_why_the_gateway_cannot_listen(
         status_down = await asyncio.to_thread(
             run_homehost, "status", env=status_environment
         )
-        # The port's holder takes the connection and never answers.
+        # The port's holder takes the connection and never answers; the bus
+        # says why the gateway is down, and that ends the wait long before
+        # its 300 s (pytest's own timeout would end a wait that ran on).
         with pytest.raises(StackError) as waited:
             await asyncio.to_thread(
-                wait_for_health, url, timeout=0.5, process=None, log="the log"
+                wait_for_health, url, timeout=300, process=None, log="the log"
             )
         taken.close()
         for _ in range(200):
@@ -322,12 +324,39 @@ async def test_status_and_up_say_why_the_gateway_cannot_listen(
         reason,
     ]
     assert str(waited.value) == (
-        "homehost runs, but not every service answers after 0.5 s: "
-        f"{url}: timed out; gateway down ({reason}).\n"
-        "See the log, `./homehost status`; stop it with `./homehost down`."
+        f"the gateway cannot start: {reason}.\n"
+        f"Another program holds port {port} (`ss -ltnp 'sport = :{port}'` names "
+        "it). Stop it and run `./homehost up` again (homehost keeps trying the "
+        "port meanwhile), or give homehost another port: `./homehost down`, then "
+        "`HOMEHOST_GATEWAY_PORT=<free port> ./homehost up`."
     )
     # The other services do not run here, so `status` still exits 1.
     assert status_up.returncode == 1, status_up.stderr
     row = status_row(status_up.stdout, "gateway")
     assert row[:3] == ["gateway", "ok", gateway.version]
     assert row[4] == "mariadb ok, jetstream ok"
+
+
+async def test_up_waits_out_a_silent_gateway_the_bus_gives_no_lasting_reason_for(
+    service_environment: dict[str, str],
+) -> None:
+    # Nothing runs the gateway on the test's namespace, so the bus knows no
+    # reason that lasts: the wait runs to its end and says what it saw.
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    url = f"http://127.0.0.1:{taken.getsockname()[1]}/api/health"
+    try:
+        with pytest.raises(StackError) as waited:
+            await asyncio.to_thread(
+                wait_for_health, url, timeout=0.5, process=None, log="the log"
+            )
+    finally:
+        taken.close()
+
+    assert str(waited.value) == (
+        "homehost runs, but not every service answers after 0.5 s: "
+        f"{url}: timed out; gateway down (no service answers on "
+        "api.gateway.health).\n"
+        "See the log, `./homehost status`; stop it with `./homehost down`."
+    )

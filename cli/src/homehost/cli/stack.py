@@ -6,7 +6,8 @@ starts Dovecot and Postfix for the mail accounts (mailservers.py) and
 Rspamd and clamd for mail-ingest (scanservers.py), makes the Email
 Worker's shared secret once (workersecret.py), builds the portal when it is
 stale (portal.py), writes the env file, starts one detached `homehost run`
-process and waits until every service answers; a service that answers but
+process and waits until every service answers, or until the bus says the
+gateway cannot start (its address is taken); a service that answers but
 lacks something (Cloudflare not configured yet) is listed with the reason.
 What it started is recorded in `started.json`; `down` stops exactly that,
 newest first.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import os
 import re
@@ -106,6 +108,16 @@ STOP_GRACE_SECONDS = {"homehost": 30.0, "rspamd": 30.0, "mariadb": 120.0}
 # Once every service answers, how long a degraded one gets to become ok
 # (a dependency checked in its first second) before it is reported.
 SETTLE_SECONDS = 5.0
+# While the gateway is silent, how often `up` asks the bus why: each
+# question is a connection of its own, too much for every turn of the wait.
+BUS_QUESTION_SECONDS = 3.0
+# A gateway down for this reason fails the same way at every restart, so
+# `up` stops waiting as soon as the bus says so (the words are those of
+# `listen_tcp` in shared/http.py).
+CANNOT_LISTEN = re.compile(
+    r"^cannot listen on (?P<address>.+):(?P<port>\d+): (?P<why>.+)$"
+)
+ADDRESS_IN_USE = os.strerror(errno.EADDRINUSE)
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104  # Compared, never bound.
 
 
@@ -441,10 +453,14 @@ def wait_for_health(
 
     A service that answers `degraded` (it runs, but lacks something it
     needs) does not hold `up` back: after `SETTLE_SECONDS` it is returned
-    as it is, for `up` to list with its reason.
+    as it is, for `up` to list with its reason. While the gateway is
+    silent the bus is asked why every `BUS_QUESTION_SECONDS`; a reason that
+    waiting cannot mend (it cannot listen on its address) ends the wait at
+    once, with what to do.
     """
     deadline = time.monotonic() + timeout
     answering_since: float | None = None
+    next_question = time.monotonic()
     problem = "no answer yet"
     while True:
         gateway_silent = False
@@ -471,12 +487,19 @@ def wait_for_health(
             )
         if process is not None and not is_running(process):
             raise StackError(f"homehost stopped while starting; see {log}")
-        if time.monotonic() > deadline:
-            # A gateway that does not answer may be down; if so, the
-            # supervisor that runs it says why on the bus.
-            seen_on_bus = _gateway_over_bus() if gateway_silent else None
+        timed_out = time.monotonic() > deadline
+        # A gateway that does not answer may be down; if so, the supervisor
+        # that runs it says why on the bus.
+        seen_on_bus = None
+        if gateway_silent and (timed_out or time.monotonic() >= next_question):
+            seen_on_bus = _gateway_over_bus()
+            next_question = time.monotonic() + BUS_QUESTION_SECONDS
+            cannot_start = gateway_cannot_start(seen_on_bus)
+            if cannot_start is not None:
+                raise StackError(cannot_start)
+        if timed_out:
             if seen_on_bus is not None:
-                problem = f"{problem}; {seen_on_bus}"
+                problem = f"{problem}; {_described(seen_on_bus)}"
             raise StackError(
                 f"homehost runs, but not every service answers after {timeout:g} s: "
                 f"{problem}.\nSee {log}, `./homehost status`; stop it with "
@@ -485,14 +508,46 @@ def wait_for_health(
         time.sleep(0.5)
 
 
-def _gateway_over_bus() -> str | None:
+def gateway_cannot_start(view: ServiceHealthView | None) -> str | None:
+    """Why the gateway cannot start and what to do, when waiting cannot help.
+
+    None when the bus is silent, or the gateway is not down for a reason
+    that lasts (it is still starting, or failed in a way a restart may mend).
+    """
+    if view is None or view.status != "down" or view.error is None:
+        return None
+    failure = CANNOT_LISTEN.match(view.error)
+    if failure is None:
+        return None
+    port = failure["port"]
+    if failure["why"] == ADDRESS_IN_USE:
+        advice = (
+            f"Another program holds port {port} "
+            f"(`ss -ltnp 'sport = :{port}'` names it). Stop it and run "
+            "`./homehost up` again (homehost keeps trying the port meanwhile), "
+            "or give homehost another port: `./homehost down`, then "
+            "`HOMEHOST_GATEWAY_PORT=<free port> ./homehost up`."
+        )
+    else:
+        advice = (
+            "Give it an address this machine can listen on: `./homehost down`, "
+            "then `HOMEHOST_GATEWAY_HOST=<address> HOMEHOST_GATEWAY_PORT=<port> "
+            "./homehost up`."
+        )
+    return f"the gateway cannot start: {view.error}.\n{advice}"
+
+
+def _gateway_over_bus() -> ServiceHealthView | None:
     """The gateway's health as the bus reports it, or None if the bus is silent."""
     try:
         settings = load_service_settings(ServiceSettings)
-        view = asyncio.run(_ask_over_bus(settings, "gateway"))
+        return asyncio.run(_ask_over_bus(settings, "gateway"))
     except (HomehostError, OSError, nats.errors.Error):
         return None
-    return f"gateway {view.status}" + (f" ({view.error})" if view.error else "")
+
+
+def _described(view: ServiceHealthView) -> str:
+    return f"{view.service} {view.status}" + (f" ({view.error})" if view.error else "")
 
 
 async def _ask_over_bus(settings: ServiceSettings, name: str) -> ServiceHealthView:
