@@ -11,6 +11,7 @@ import pytest
 
 from homehost.dns import service
 from homehost.dns.errors import FieldProblems
+from homehost.dns.records import normalise_content, txt_strings
 from homehost.dns.schemas import (
     ApplyRequest,
     PlanRequest,
@@ -146,3 +147,12 @@ async def test_c16_proxied_mail_records_are_refused_before_any_call(
     )
     assert again.applied is False
     assert len(fake.changing_calls()) == 1
+
+
+def test_digits_beyond_ascii_are_no_number_in_srv_or_txt() -> None:
+    with pytest.raises(
+        ValueError, match=r"^SRV port must be a number from 0 to 65535$"
+    ):
+        normalise_content("SRV", "5 ²³ target.example.com")
+    # "\²²²" is no decimal escape: the backslash only quotes the next character.
+    assert txt_strings('"a\\²²²"') == [b"a\xc2\xb2\xc2\xb2\xc2\xb2"]

@@ -13,6 +13,7 @@ import pytest
 from homehost.mail_ingest.signing import (
     Envelope,
     encode_envelope,
+    sign,
     signed_headers,
 )
 
@@ -579,7 +580,8 @@ async def test_a_sender_the_mail_store_refuses_is_filed_with_the_null_sender(
 ) -> None:
     rcpt = await ingest.mailbox("rcpt@example.test")
 
-    response = await ingest.post(message(), sender="a b@example.net", recipients=[rcpt])
+    # A lone quote is Dovecot's to judge, and Dovecot refuses it at MAIL.
+    response = await ingest.post(message(), sender='a"b@example.net', recipients=[rcpt])
 
     assert response.status_code == 200
     assert response.json()["state"] == "delivered"
@@ -665,9 +667,126 @@ async def test_an_envelope_without_recipients_is_the_senders_to_fix(
     rcpt = await ingest.mailbox("rcpt@example.test")
 
     nobody = await ingest.post(message(), sender="s@x.test", recipients=[])
+    empty = await ingest.post(message(), sender="s@x.test", recipients=[rcpt, ""])
+    bounce = await ingest.post(message(subject="bounce"), sender="", recipients=[rcpt])
 
-    assert nobody.status_code == 422
-    assert nobody.json()["details"]["errors"] == [
-        {"field": "envelope", "message": "the envelope needs at least one recipient"}
-    ]
-    assert await read_mailbox(ingest, rcpt) == []
+    assert (nobody.status_code, nobody.json()) == (
+        422,
+        {
+            "code": "invalid_request",
+            "message": "553 5.1.3 the envelope cannot be taken: envelope.to needs "
+            "at least one recipient",
+            "details": {
+                "errors": [
+                    {"field": "envelope.to", "message": "needs at least one recipient"}
+                ]
+            },
+        },
+    )
+    assert (empty.status_code, empty.json()) == (
+        422,
+        {
+            "code": "invalid_request",
+            "message": "553 5.1.3 the envelope cannot be taken: envelope.to[1] is "
+            "empty",
+            "details": {"errors": [{"field": "envelope.to[1]", "message": "is empty"}]},
+        },
+    )
+    # The empty sender is the null sender of bounces, and is taken.
+    assert bounce.status_code == 200, bounce.text
+    (stored,) = await read_mailbox(ingest, rcpt)
+    assert stored.startswith(b"Return-Path: <>\r\n")
+    assert b"Subject: bounce\r\n" in stored
+
+
+async def test_a_space_outside_a_quoted_local_part_is_refused(
+    ingest: Ingest,
+) -> None:
+    rcpt = await ingest.mailbox("rcpt@example.test")
+
+    parameters = await ingest.post(
+        message(), sender="a@example.net SIZE=1", recipients=[rcpt]
+    )
+    recipient = await ingest.post(
+        message(), sender="a@example.net", recipients=[rcpt, "b c@example.test"]
+    )
+    quoted = await ingest.post(
+        message(subject="quoted"), sender='"a b"@example.net', recipients=[rcpt]
+    )
+
+    assert (parameters.status_code, parameters.json()) == (
+        422,
+        {
+            "code": "invalid_request",
+            "message": "553 5.1.3 the envelope cannot be taken: envelope.from holds "
+            "a space",
+            "details": {
+                "errors": [{"field": "envelope.from", "message": "holds a space"}]
+            },
+        },
+    )
+    assert (recipient.status_code, recipient.json()) == (
+        422,
+        {
+            "code": "invalid_request",
+            "message": "553 5.1.3 the envelope cannot be taken: envelope.to[1] holds "
+            "a space",
+            "details": {
+                "errors": [{"field": "envelope.to[1]", "message": "holds a space"}]
+            },
+        },
+    )
+    # RFC 5321 allows a space inside a quoted local part; Dovecot keeps it.
+    assert quoted.status_code == 200, quoted.text
+    assert quoted.json()["state"] == "delivered"
+    (stored,) = await read_mailbox(ingest, rcpt)
+    assert stored.startswith(b'Return-Path: <"a b"@example.net>\r\n')
+    assert b"Subject: quoted\r\n" in stored
+
+
+async def test_a_timestamp_that_is_not_ascii_digits_is_a_401(
+    ingest: Ingest,
+) -> None:
+    raw = message()
+    good = signed_headers(
+        SECRET.encode(),
+        body=raw,
+        envelope=Envelope(sender="s@example.test", recipients=("a@example.test",)),
+    )
+
+    def with_timestamp(timestamp: str) -> dict[str, bytes]:
+        """The good headers, signed again over another timestamp."""
+        signature = sign(
+            SECRET.encode(),
+            timestamp=timestamp,
+            envelope=good["X-Homehost-Envelope"],
+            digest=good["X-Homehost-Body-Sha256"],
+        )
+        # Bytes, so that a Latin-1 timestamp goes out as one octet a character.
+        return {
+            **{name: value.encode() for name, value in good.items()},
+            "X-Homehost-Timestamp": timestamp.encode("latin-1"),
+            "X-Homehost-Signature": signature.encode(),
+        }
+
+    async with httpx.AsyncClient(base_url=ingest.url, timeout=30) as client:
+        superscript = await client.post(
+            "/v1/inbound", content=raw, headers=with_timestamp("²³")
+        )
+        huge = await client.post(
+            "/v1/inbound", content=raw, headers=with_timestamp("9" * 400)
+        )
+
+    assert (superscript.status_code, superscript.json()) == (
+        401,
+        {
+            "code": "unauthorized",
+            "message": "the timestamp is not a Unix time in ASCII digits",
+        },
+    )
+    assert (huge.status_code, huge.json()) == (
+        401,
+        {"code": "unauthorized", "message": "the timestamp is longer than 12 digits"},
+    )
+    assert list(ingest.settings.spool_path.joinpath("incoming").iterdir()) == []
+    assert list(ingest.settings.spool_path.joinpath("messages").iterdir()) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import sys
 from pathlib import Path
@@ -10,11 +11,14 @@ from pathlib import Path
 import pytest
 
 from homehost.mail_ingest.adapters.lmtp import DotStuffer, LmtpConnection, lmtp_address
+from homehost.mail_ingest.envelope import envelope_problems
 from homehost.mail_ingest.mime import blocked_names, walk
 from homehost.mail_ingest.settings import DEFAULT_BLOCKED_EXTENSIONS
 from homehost.mail_ingest.signing import (
     Envelope,
     SignatureError,
+    decode_envelope,
+    sign,
     signed_headers,
     verify,
 )
@@ -71,6 +75,112 @@ def test_signature_covers_time_envelope_and_digest() -> None:
 
     assert failures == ["the signature does not match"] * 3
     assert stale.value.reason == "the timestamp is outside the allowed window"
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "reason"),
+    [
+        # Superscripts pass `str.isdigit` and make `int` raise.
+        ("²³", "the timestamp is not a Unix time in ASCII digits"),
+        # Arabic-Indic digits pass `str.isdigit` and `int` reads them.
+        ("\u0661" + "\u0660" * 6, "the timestamp is not a Unix time in ASCII digits"),
+        ("-1000000", "the timestamp is not a Unix time in ASCII digits"),
+        ("1000000.5", "the timestamp is not a Unix time in ASCII digits"),
+        (" 1000000", "the timestamp is not a Unix time in ASCII digits"),
+        # Too large for a float: the window's arithmetic would overflow.
+        ("9" * 400, "the timestamp is longer than 12 digits"),
+        ("0" * 6 + "1000000", "the timestamp is longer than 12 digits"),
+        ("9" * 12, "the timestamp is outside the allowed window"),
+    ],
+)
+def test_a_timestamp_that_is_not_ascii_digits_is_refused_by_name(
+    timestamp: str, reason: str
+) -> None:
+    # Signed over the odd timestamp, so the timestamp is all that is wrong.
+    headers = {
+        "x-homehost-timestamp": timestamp,
+        "x-homehost-signature": sign(SECRET, timestamp=timestamp),
+    }
+
+    with pytest.raises(SignatureError) as raised:
+        verify(
+            SECRET,
+            headers=headers,
+            method="POST",
+            path="/v1/inbound",
+            window_seconds=300,
+            now=1_000_000,
+        )
+
+    assert raised.value.reason == reason
+
+
+def envelope_header(data: object) -> str:
+    """The envelope header's value for any JSON, well formed or not."""
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def test_the_envelope_header_is_checked_for_shape_only() -> None:
+    empty = decode_envelope(envelope_header({"from": "", "to": [""]}))
+    nobody = decode_envelope(envelope_header({"from": "a@x.test", "to": []}))
+    failures = []
+    for value in (
+        envelope_header({"from": "a@x.test", "to": ["b@x.test", 7]}),
+        envelope_header({"from": "a@x.test", "to": "b@x.test"}),
+        envelope_header(["a@x.test"]),
+        envelope_header({"from": "a@x.test", "to": [["b@x.test"]]}),
+        # Nested past the JSON parser's recursion limit.
+        base64.urlsafe_b64encode(b"[" * 5000).decode(),
+        "not base64 at all",
+    ):
+        with pytest.raises(SignatureError) as raised:
+            decode_envelope(value)
+        failures.append(raised.value.reason)
+
+    assert empty == Envelope(sender="", recipients=("",))
+    assert nobody == Envelope(sender="a@x.test", recipients=())
+    assert failures == [
+        "the envelope's `to[1]` is not text",
+        "the envelope needs `from` (text) and `to` (a list)",
+        "the envelope header is not a JSON object",
+        "the envelope's `to[0]` is not text",
+        "the envelope header is not base64url JSON",
+        "the envelope header is not base64url JSON",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sender", "recipients", "problems"),
+    [
+        # The null sender of bounces.
+        ("", ("b@x.test",), []),
+        ("a@x.test", (), [("envelope.to", "needs at least one recipient")]),
+        ("a@x.test", ("",), [("envelope.to[0]", "is empty")]),
+        (
+            "a@x.test",
+            ("b@x.test", "", "c@x.test", ""),
+            [("envelope.to[1]", "is empty"), ("envelope.to[3]", "is empty")],
+        ),
+        ("a@example.net SIZE=1", ("b@x.test",), [("envelope.from", "holds a space")]),
+        ("a b@example.net", ("b@x.test",), [("envelope.from", "holds a space")]),
+        ("a@x.test", ("b@x.test", " b@x.test"), [("envelope.to[1]", "holds a space")]),
+        ("a@x.test", ("b@x.test\u00a0",), [("envelope.to[0]", "holds a space")]),
+        # A quote left open, or closed before the space, quotes nothing.
+        ('"a b@example.net', ("b@x.test",), [("envelope.from", "holds a space")]),
+        ('"a" b"@example.net', ("b@x.test",), [("envelope.from", "holds a space")]),
+        ('"a b\\"@example.net', ("b@x.test",), [("envelope.from", "holds a space")]),
+        ('"a b"@example .net', ("b@x.test",), [("envelope.from", "holds a space")]),
+        # RFC 5321 4.1.2: a quoted local part may hold spaces and quoted pairs.
+        ('"a b"@example.net', ('" b@c "@x.test',), []),
+        ('"a\\" b"@example.net', ("b@x.test",), []),
+    ],
+)
+def test_envelope_refusals_name_the_exact_field(
+    sender: str, recipients: tuple[str, ...], problems: list[tuple[str, str]]
+) -> None:
+    found = envelope_problems(Envelope(sender=sender, recipients=recipients))
+
+    assert [(p["field"], p["message"]) for p in found] == problems
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 4096])

@@ -225,7 +225,7 @@ def txt_strings(content: str) -> list[bytes]:
 
 def _txt_escape(text: str, position: int) -> tuple[bytes, int]:
     digits = text[position + 1 : position + 4]
-    if len(digits) == 3 and digits.isdigit():
+    if len(digits) == 3 and digits.isascii() and digits.isdigit():
         return bytes([int(digits) % 256]), position + 4
     if position + 1 >= len(text):
         raise ValueError("a TXT string ends with a lone backslash")
@@ -297,7 +297,7 @@ def _srv(content: str) -> str:
         raise ValueError("SRV content is `weight port target`")
     weight, port, target = parts
     for label, value in (("weight", weight), ("port", port)):
-        if not value.isdigit() or int(value) > 65535:
+        if not (value.isascii() and value.isdigit()) or int(value) > 65535:
             raise ValueError(f"SRV {label} must be a number from 0 to 65535")
     target_name = "." if target == "." else normalise_target(target)
     return f"{int(weight)} {int(port)} {target_name}"

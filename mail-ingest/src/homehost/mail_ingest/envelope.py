@@ -4,7 +4,9 @@ The check is deliberately loose about what real senders write (dots in a
 row, quoted local parts, odd characters are Dovecot's to judge) and strict
 about what could change the meaning of a command line on the way to
 Dovecot or overflow what is kept: control characters (a CR or LF would
-start a new LMTP command), angle brackets, and lengths past RFC 5321's.
+start a new LMTP command), angle brackets, whitespace outside a quoted
+local part (no RFC 5321 path holds it, and the LMTP client would file the
+message under the null sender instead), and lengths past RFC 5321's.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ MAX_RECIPIENTS = 100
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# RFC 5321 4.1.2: a quoted string, where a backslash escapes the next character.
+_QUOTED_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def has_control_character(text: str) -> bool:
@@ -38,19 +42,28 @@ def address_problem(address: str) -> str | None:
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
         return "is not an address of the form local@domain"
+    # RFC 5321 allows a space only inside a quoted local part ("a b"@x).
+    unquoted = domain if _QUOTED_STRING.fullmatch(local) else address
+    if any(character.isspace() for character in unquoted):
+        return "holds a space"
     return None
 
 
 def envelope_problems(envelope: Envelope) -> list[dict[str, str]]:
     """Every field of the envelope that cannot be taken, with the reason.
 
-    An empty sender is the null sender of bounces and is fine.
+    An empty sender is the null sender of bounces and is fine; an empty
+    recipient is not.
     """
     problems = []
     if envelope.sender:
         reason = address_problem(envelope.sender)
         if reason is not None:
             problems.append({"field": "envelope.from", "message": reason})
+    if not envelope.recipients:
+        problems.append(
+            {"field": "envelope.to", "message": "needs at least one recipient"}
+        )
     if len(envelope.recipients) > MAX_RECIPIENTS:
         problems.append(
             {
@@ -60,7 +73,7 @@ def envelope_problems(envelope: Envelope) -> list[dict[str, str]]:
         )
         return problems
     for index, recipient in enumerate(envelope.recipients):
-        reason = address_problem(recipient)
+        reason = "is empty" if not recipient else address_problem(recipient)
         if reason is not None:
             problems.append({"field": f"envelope.to[{index}]", "message": reason})
     return problems

@@ -24,6 +24,9 @@ DIGEST_HEADER = "X-Homehost-Body-Sha256"
 SIGNATURE_HEADER = "X-Homehost-Signature"
 SCHEME = "v1"
 INBOUND_PATH = "/v1/inbound"
+# Unix time has ten digits until the year 2286; the bound keeps a number
+# too large for a float from ever reaching the window's arithmetic.
+MAX_TIMESTAMP_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -53,18 +56,24 @@ def encode_envelope(envelope: Envelope) -> str:
 
 
 def decode_envelope(value: str) -> Envelope:
-    """Parse the envelope header; raise `SignatureError` when malformed."""
+    """Parse the envelope header; raise `SignatureError` when malformed.
+
+    Only the shape is checked here; `envelope_problems` judges the addresses,
+    an empty recipient list included, field by field.
+    """
     try:
         data = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
-    except (ValueError, binascii.Error) as exc:
+    except (ValueError, binascii.Error, RecursionError) as exc:
+        # JSON nested thousands deep exhausts the parser's recursion.
         raise SignatureError("the envelope header is not base64url JSON") from exc
     if not isinstance(data, dict):
         raise SignatureError("the envelope header is not a JSON object")
     sender, recipients = data.get("from"), data.get("to")
     if not isinstance(sender, str) or not isinstance(recipients, list):
         raise SignatureError("the envelope needs `from` (text) and `to` (a list)")
-    if not recipients or not all(isinstance(r, str) and r for r in recipients):
-        raise SignatureError("the envelope needs at least one recipient")
+    for index, recipient in enumerate(recipients):
+        if not isinstance(recipient, str):
+            raise SignatureError(f"the envelope's `to[{index}]` is not text")
     return Envelope(sender=sender, recipients=tuple(recipients))
 
 
@@ -142,8 +151,13 @@ def verify(
     digest = headers.get(DIGEST_HEADER.lower(), "")
     if not timestamp or not signature:
         raise SignatureError("the request is not signed")
-    if not timestamp.isdigit():
-        raise SignatureError("the timestamp is not a Unix time")
+    # `str.isdigit` takes "²" and other digits `int` refuses: ASCII only.
+    if not timestamp.isascii() or not timestamp.isdigit():
+        raise SignatureError("the timestamp is not a Unix time in ASCII digits")
+    if len(timestamp) > MAX_TIMESTAMP_DIGITS:
+        raise SignatureError(
+            f"the timestamp is longer than {MAX_TIMESTAMP_DIGITS} digits"
+        )
     current = time.time() if now is None else now
     if abs(current - int(timestamp)) > window_seconds:
         raise SignatureError("the timestamp is outside the allowed window")

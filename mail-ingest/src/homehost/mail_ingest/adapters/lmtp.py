@@ -324,7 +324,7 @@ class LmtpConnection:
             if not raw:
                 raise LmtpUnavailable("the LMTP server closed the connection")
             text = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if len(text) < 3 or not text[:3].isdigit():
+            if len(text) < 3 or not (text[:3].isascii() and text[:3].isdigit()):
                 raise LmtpUnavailable(f"not an LMTP reply: {text[:80]!r}")
             lines.append((int(text[:3]), text[4:]))
             if text[3:4] != "-":
