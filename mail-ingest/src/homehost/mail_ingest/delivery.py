@@ -45,6 +45,23 @@ Publish = Callable[[Event], Awaitable[int]]
 
 
 @dataclass(frozen=True)
+class Unwritten:
+    """An attempt's outcome that its waiting POST stores with its answer."""
+
+    settlements: list[Settlement]
+    # The message's state when every delivery is settled for good, else None.
+    final_state: str | None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What an attempt made of a message's deliveries."""
+
+    deliveries: list[DeliveryPublic]
+    unwritten: Unwritten | None = None
+
+
+@dataclass(frozen=True)
 class Outcome:
     """One mailbox's result of an attempt."""
 
@@ -83,7 +100,7 @@ class Deliverer:
         # Open LMTP sessions between deliveries, each with when it went idle.
         self._idle: list[tuple[LmtpConnection, float]] = []
         self._wake = asyncio.Event()
-        self._tasks: set[asyncio.Task[list[DeliveryPublic] | None]] = set()
+        self._tasks: set[asyncio.Task[Attempt | None]] = set()
 
     def wake(self) -> None:
         """Look at the queue now (a retry was asked for)."""
@@ -118,7 +135,7 @@ class Deliverer:
                 await connection.close()
             self._idle.clear()
 
-    def _start(self, claim: Claimed) -> asyncio.Task[list[DeliveryPublic] | None]:
+    def _start(self, claim: Claimed) -> asyncio.Task[Attempt | None]:
         self._active.add(claim.message_id)
         task = asyncio.create_task(
             self._guarded(claim), name=f"deliver:{claim.message_id}"
@@ -127,15 +144,17 @@ class Deliverer:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def deliver_now(self, claim: Claimed) -> list[DeliveryPublic] | None:
+    async def deliver_now(self, claim: Claimed) -> Attempt | None:
         """Make the first attempt of a just-accepted message.
 
-        Returns its deliveries as they stand after the attempt, or None when
-        the attempt failed unexpectedly (its lease runs out, it is retried).
+        Returns how the attempt went, or None when it failed unexpectedly
+        (its lease runs out, it is retried). While the message's POST still
+        waits (`answering`), the outcome is left for it to store, with its
+        answer, in one transaction: `Attempt.unwritten`.
         """
         return await self._start(claim)
 
-    async def _guarded(self, claim: Claimed) -> list[DeliveryPublic] | None:
+    async def _guarded(self, claim: Claimed) -> Attempt | None:
         try:
             async with self._slots:
                 return await self._attempt(claim)
@@ -148,7 +167,7 @@ class Deliverer:
         finally:
             self._active.discard(claim.message_id)
 
-    async def _attempt(self, claim: Claimed) -> list[DeliveryPublic]:
+    async def _attempt(self, claim: Claimed) -> Attempt:
         started = time.monotonic()
         outcomes: dict[str, Outcome] = {}
         pending = list(claim.mailboxes)
@@ -172,14 +191,14 @@ class Deliverer:
             )
         if pending:
             outcomes.update(await self._lmtp(claim, pending))
-        deliveries = await self._record(claim, outcomes)
+        attempt = await self._record(claim, outcomes)
         logger.info(
             "message %s: %s in %.0f ms",
             claim.message_id,
             ", ".join(f"{m} {o.state}" for m, o in outcomes.items()),
             (time.monotonic() - started) * 1000,
         )
-        return deliveries
+        return attempt
 
     async def _lmtp(self, claim: Claimed, mailboxes: list[str]) -> dict[str, Outcome]:
         wire = {
@@ -233,9 +252,7 @@ class Deliverer:
         )
         return connection, False
 
-    async def _record(
-        self, claim: Claimed, outcomes: dict[str, Outcome]
-    ) -> list[DeliveryPublic]:
+    async def _record(self, claim: Claimed, outcomes: dict[str, Outcome]) -> Attempt:
         now = utc_now()
         expired = now >= claim.expires_at
         deferred: dict[str, tuple[str, datetime, int]] = {}
@@ -282,6 +299,12 @@ class Deliverer:
             # now and goes in the same transaction as the outcomes.
             deliveries = sorted(settled, key=lambda delivery: delivery.mailbox)
             final = _final_state(deliveries)
+            if claim.message_id in self.answering:
+                # The waiting POST stores this with its answer. Nothing may
+                # be awaited between this test and the return: the POST
+                # stops waiting only at a step of its own, and then either
+                # finds this attempt done (it stores) or not (this stores).
+                return Attempt(deliveries, Unwritten(settlements, final))
             await self.store.settle(claim.message_id, settlements, final_state=final)
         else:
             await self.store.settle(claim.message_id, settlements)
@@ -293,7 +316,7 @@ class Deliverer:
             await self.spool.remove(claim.message_id)
         if claim.message_id not in self.answering:
             await self._announce(claim, delivered, failed, deferred)
-        return deliveries
+        return Attempt(deliveries)
 
     async def _announce(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 # The ids mail-ingest gives messages: 32 lower-case hex digits.
 MESSAGE_ID = re.compile(r"[0-9a-f]{32}")
+# A Content-Length: ASCII digits only, and no more of them than any size.
+CONTENT_LENGTH = re.compile(r"[0-9]{1,15}")
 
 
 def _problem(status: int, code: str, message: str) -> JSONResponse:
@@ -90,7 +93,8 @@ def create_app(intake: Intake) -> FastAPI:
             return refusal
         length = request.headers.get("content-length")
         if length is not None and (
-            not length.isdigit() or int(length) > settings.max_message_bytes
+            CONTENT_LENGTH.fullmatch(length) is None
+            or int(length) > settings.max_message_bytes
         ):
             return _too_large(settings.max_message_bytes)
         try:
@@ -113,9 +117,27 @@ def create_app(intake: Intake) -> FastAPI:
             )
         signature = request.headers["x-homehost-signature"].removeprefix("v1=")[:64]
         seen = await intake.store.see_signature(signature)
+        if seen is not None and seen.answer is None:
+            # The first request with this signature is still being taken.
+            try:
+                seen = await intake.first_answer(signature)
+            except Temporary as exc:
+                return _problem(503, "unavailable", exc.reason)
         if seen is not None:
             # An exact retry gets the first answer again, a refusal too: the
-            # Worker may have missed it, and a 401 would make it retry.
+            # Worker may have missed it, and a 401 would make it retry. Its
+            # body must still be the one the signature covers.
+            digest = request.headers.get(DIGEST_HEADER, "")
+            try:
+                matches = await _body_digest(request, settings.max_message_bytes)
+            except TooLarge:
+                return _too_large(settings.max_message_bytes)
+            except ClientDisconnect:
+                return Response(status_code=400)
+            if matches != digest:
+                return _problem(
+                    401, "unauthorized", "the body does not match its digest"
+                )
             if seen.status_code in (200, 202, 422) and seen.answer:
                 return Response(
                     seen.answer,
@@ -185,6 +207,18 @@ def _too_large(limit: int) -> JSONResponse:
     return _problem(
         413, "too_large", f"552 5.3.4 the message is larger than {limit} bytes"
     )
+
+
+async def _body_digest(request: Request, limit: int) -> str:
+    """The SHA-256 of the body, read to the end; raises `TooLarge` past `limit`."""
+    digest = hashlib.sha256()
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(limit)
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 async def _body(request: Request) -> AsyncIterator[bytes]:

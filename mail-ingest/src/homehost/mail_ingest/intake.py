@@ -17,7 +17,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -42,6 +42,7 @@ from homehost.mail_ingest.store import (
     IngestStore,
     NewMessage,
     SignatureAnswer,
+    SignatureSeen,
     utc_now,
 )
 from homehost.shared.bus import Bus
@@ -58,6 +59,8 @@ from homehost.shared.events.ingest import (
 logger = logging.getLogger(__name__)
 
 UNKNOWN_RECIPIENT = "550 5.1.1 no such recipient here"
+# How often a copy of a request in progress looks for the first one's answer.
+DUPLICATE_POLL_SECONDS = 0.1
 # A message up to this size is walked in the loop: at most a millisecond or
 # two of work, cheaper than handing it to a thread and back.
 WALK_INLINE_BYTES = 128 * 1024
@@ -91,8 +94,42 @@ class Intake:
     bus: Bus
     deliverer: Deliverer
     publish: Callable[[Event], Awaitable[int]]
+    # Requests being taken here, by signature: copies of one wait for its
+    # answer (None when it kept nothing).
+    _taking: dict[str, asyncio.Future[SignatureSeen | None]] = field(
+        default_factory=dict
+    )
 
     async def take(
+        self,
+        *,
+        envelope: Envelope,
+        body: AsyncIterator[bytes],
+        digest: str,
+        signature: str,
+    ) -> Answer:
+        """Take one message, or raise why it cannot be taken.
+
+        Copies of the request that arrive meanwhile wait for its answer
+        (`first_answer`).
+        """
+        taking = asyncio.get_running_loop().create_future()
+        self._taking[signature] = taking
+        answer: Answer | None = None
+        try:
+            answer = await self._take(
+                envelope=envelope, body=body, digest=digest, signature=signature
+            )
+            return answer
+        finally:
+            del self._taking[signature]
+            taking.set_result(
+                None
+                if answer is None
+                else SignatureSeen(answer.status, answer.body.model_dump_json())
+            )
+
+    async def _take(
         self,
         *,
         envelope: Envelope,
@@ -146,6 +183,41 @@ class Intake:
                 await self.spool.remove(message_id)
                 await self.store.forget_signature(signature)
             raise
+
+    async def first_answer(self, signature: str) -> SignatureSeen | None:
+        """Wait for the answer to the first request that bore `signature`.
+
+        A copy of a request that comes while the first is still being taken
+        (a network that sent it twice, a Worker that retried) gets the same
+        answer as the first, never a refusal that would make the sender try
+        again and deliver twice. Returns the kept answer; None when the first
+        kept nothing and let go of the signature, which this request now
+        holds (it is taken as new). Raises `Temporary` when the first is not
+        answered within the longest it may take.
+
+        A first request taken by this copy of the service hands its answer
+        over directly; one taken by another copy is looked for in the
+        database, where the answer may still be the 202 kept with the record.
+        """
+        here = self._taking.get(signature)
+        if here is not None:
+            answered = await asyncio.shield(here)
+            if answered is not None:
+                return answered
+        deadline = time.monotonic() + (
+            self.settings.scan_timeout_seconds + self.settings.answer_within_seconds
+        )
+        while True:
+            seen = await self.store.signature(signature)
+            if seen is None:
+                seen = await self.store.see_signature(signature)
+                if seen is None:
+                    return None
+            if seen.answer is not None:
+                return seen
+            if time.monotonic() > deadline:
+                raise Temporary("4.3.0 the same request is still being taken")
+            await asyncio.sleep(DUPLICATE_POLL_SECONDS)
 
     async def _recorded(self, message_id: str) -> bool:
         try:
@@ -318,16 +390,23 @@ class Intake:
                 every_delivery=True,
             )
             attempt = asyncio.ensure_future(self.deliverer.deliver_now(claim))
-            done, _ = await asyncio.wait(
-                {attempt}, timeout=self.settings.answer_within_seconds
-            )
-            finished = bool(done)
+            await asyncio.wait({attempt}, timeout=self.settings.answer_within_seconds)
         finally:
             self.deliverer.answering.discard(message.id)
-        deliver_ms = (time.monotonic() - started) * 1000 if finished else None
-        current = attempt.result() if finished else None
-        if current is None:
-            current = await self.store.deliveries(message.id)
+        # From here an attempt that is not done yet stores its own outcome;
+        # one that is done left it to this answer when it says `unwritten`.
+        attempted = (
+            attempt.result() if attempt.done() and not attempt.cancelled() else None
+        )
+        deliver_ms = (
+            (time.monotonic() - started) * 1000 if attempted is not None else None
+        )
+        unwritten = attempted.unwritten if attempted is not None else None
+        current = (
+            attempted.deliveries
+            if attempted is not None
+            else await self.store.deliveries(message.id)
+        )
         deliveries = {d.mailbox: d for d in current}
         outcomes = refused + [
             _recipient_outcome(r, boxes, deliveries) for r, boxes in reached.items()
@@ -384,9 +463,13 @@ class Intake:
                 recipients=outcomes,
                 timings=timings,
                 answer=SignatureAnswer(signature, status, answer.model_dump_json()),
+                settlements=unwritten.settlements if unwritten else (),
+                final_state=unwritten.final_state if unwritten else None,
             ),
             self.publish(received),
         )
+        if unwritten is not None and unwritten.final_state is not None:
+            await self.spool.remove(message.id)
         return Answer(status=status, body=answer)
 
     async def _refuse(

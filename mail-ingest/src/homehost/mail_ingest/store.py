@@ -162,14 +162,22 @@ class IngestStore:
         except aiomysql.IntegrityError as exc:
             if exc.args[0] != _DUPLICATE_KEY:
                 raise
-            rows = await self._rows(
-                "SELECT status_code, answer FROM inbound_signatures "
-                "WHERE signature = %s",
-                (signature,),
-            )
-            row = rows[0] if rows else {"status_code": None, "answer": None}
-            return SignatureSeen(status_code=row["status_code"], answer=row["answer"])
+            seen = await self.signature(signature)
+            # Forgotten between the two statements: seen, not yet answered.
+            return seen or SignatureSeen(status_code=None, answer=None)
         return None
+
+    async def signature(self, signature: str) -> SignatureSeen | None:
+        """How a signature seen before was answered, or None if it is not known."""
+        rows = await self._rows(
+            "SELECT status_code, answer FROM inbound_signatures WHERE signature = %s",
+            (signature,),
+        )
+        if not rows:
+            return None
+        return SignatureSeen(
+            status_code=rows[0]["status_code"], answer=rows[0]["answer"]
+        )
 
     async def forget_signature(self, signature: str) -> None:
         """Let a request that stored nothing be sent again."""
@@ -257,15 +265,36 @@ class IngestStore:
         recipients: list[RecipientOutcome],
         timings: dict[str, float | None],
         answer: SignatureAnswer | None,
+        settlements: Sequence[Settlement] = (),
+        final_state: str | None = None,
     ) -> None:
-        """Store the per-recipient results, timings and the request's answer."""
-        statements: list[Statement] = [
-            (
-                "UPDATE inbound_messages SET recipients = %s, timings = %s "
-                "WHERE id = %s",
-                (_recipients_json(recipients), json.dumps(timings), message_id),
+        """Store the per-recipient results, timings and the request's answer.
+
+        With `settlements` (and `final_state`), the first attempt's outcome
+        goes in the same transaction, as `settle` would store it.
+        """
+        statements = _settle_statements(message_id, settlements, utc_now())
+        if final_state is None:
+            statements.append(
+                (
+                    "UPDATE inbound_messages SET recipients = %s, timings = %s "
+                    "WHERE id = %s",
+                    (_recipients_json(recipients), json.dumps(timings), message_id),
+                )
             )
-        ]
+        else:
+            statements.append(
+                (
+                    "UPDATE inbound_messages SET recipients = %s, timings = %s, "
+                    "state = %s WHERE id = %s",
+                    (
+                        _recipients_json(recipients),
+                        json.dumps(timings),
+                        final_state,
+                        message_id,
+                    ),
+                )
+            )
         if answer is not None:
             statements.append(answer.statement(message_id))
         await self._transaction(statements)
@@ -360,24 +389,7 @@ class IngestStore:
         With `final_state`, the message's overall state is set in the same
         transaction (every delivery of it is settled for good).
         """
-        now = utc_now()
-        statements: list[Statement] = [
-            (
-                "UPDATE inbound_deliveries SET state = %s, attempts = attempts + 1, "
-                "last_reply = %s, next_attempt_at = %s, lease_owner = NULL, "
-                "lease_until = NULL, settled_at = %s "
-                "WHERE message_id = %s AND mailbox = %s",
-                (
-                    settlement.state,
-                    settlement.reply[:500],
-                    settlement.next_attempt_at or now,
-                    now if settlement.state in FINAL_DELIVERY_STATES else None,
-                    message_id,
-                    settlement.mailbox,
-                ),
-            )
-            for settlement in settlements
-        ]
+        statements = _settle_statements(message_id, settlements, utc_now())
         if final_state is not None:
             statements.append(
                 (
@@ -573,3 +585,26 @@ def _answer_statement(
         "message_id = %s WHERE signature = %s",
         (status_code, answer, message_id, signature),
     )
+
+
+def _settle_statements(
+    message_id: str, settlements: Sequence[Settlement], now: datetime
+) -> list[Statement]:
+    """The UPDATEs that record an attempt's outcomes and give up its leases."""
+    return [
+        (
+            "UPDATE inbound_deliveries SET state = %s, attempts = attempts + 1, "
+            "last_reply = %s, next_attempt_at = %s, lease_owner = NULL, "
+            "lease_until = NULL, settled_at = %s "
+            "WHERE message_id = %s AND mailbox = %s",
+            (
+                settlement.state,
+                settlement.reply[:500],
+                settlement.next_attempt_at or now,
+                now if settlement.state in FINAL_DELIVERY_STATES else None,
+                message_id,
+                settlement.mailbox,
+            ),
+        )
+        for settlement in settlements
+    ]
