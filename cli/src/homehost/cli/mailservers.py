@@ -324,7 +324,8 @@ def ensure_dovecot(
     _wait_for_port(config.imap_address, config.imap_port, process, config.log_path)
     say(
         f"Dovecot: started (pid {process.pid}); IMAP {config.imap_address}:"
-        f"{config.imap_port}, POP3 :{config.pop3_port}, LMTP 127.0.0.1:"
+        f"{config.imap_port}, POP3 {config.pop3_address}:{config.pop3_port}, "
+        f"LMTP 127.0.0.1:"
         f"{config.lmtp_port}"
     )
     return process
@@ -374,7 +375,8 @@ def ensure_postfix(
     )
     say(
         f"Postfix: started (pid {pid}); submission {config.submission_address}:"
-        f"{config.submission_port} and :{config.smtps_port}, relay "
+        f"{config.submission_port} and {config.submission_address}:"
+        f"{config.smtps_port}, relay "
         f"{config.relayhost.replace('[', '').replace(']', '')}"
     )
     return process

@@ -71,6 +71,12 @@ from homehost.shared.settings import load_settings as load_service_settings
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
+
+def _say(text: str) -> None:
+    """One line of progress, never folded in the middle of a path or address."""
+    console.print(text, soft_wrap=True)
+
+
 Say = Callable[[str], None]
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
@@ -131,7 +137,7 @@ def up(
     try:
         layout.create()
         with exclusive(layout):
-            report = bring_up(layout, health_timeout=timeout, say=console.print)
+            report = bring_up(layout, health_timeout=timeout, say=_say)
     except SettingsError as exc:
         errors.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
