@@ -20,9 +20,8 @@ from homehost.cli.envfile import load_state_environment
 from homehost.cli.layout import current_layout
 from homehost.cli.mail import mail_app
 from homehost.cli.processes import is_running, read_started
-from homehost.shared.bus import connect_bus
 from homehost.shared.errors import ConfigurationError, ServiceUnavailable
-from homehost.shared.health import SystemHealth, collect_health
+from homehost.shared.health import SystemHealth
 from homehost.shared.logging import configure_logging
 from homehost.shared.runtime import (
     ServiceDefinition,
@@ -117,16 +116,13 @@ def status(
     names = service_names()
 
     async def gather() -> SystemHealth:
-        bus = await connect_bus(
-            settings.nats_url,
-            name="homehost-status",
-            namespace=settings.bus_namespace,
+        return await stack.health_over_bus(
+            settings,
+            names,
+            client="homehost-status",
             connect_attempts=3,
+            timeout=timeout,
         )
-        try:
-            return await collect_health(bus, names, timeout=timeout)
-        finally:
-            await bus.close()
 
     try:
         health = asyncio.run(gather())

@@ -547,7 +547,10 @@ def _gateway_over_bus() -> ServiceHealthView | None:
     """The gateway's health as the bus reports it, or None if the bus is silent."""
     try:
         settings = load_service_settings(ServiceSettings)
-        return asyncio.run(_ask_over_bus(settings, "gateway"))
+        health = asyncio.run(
+            health_over_bus(settings, ["gateway"], client="homehost-up")
+        )
+        return health.services[0]
     except (HomehostError, OSError, nats.errors.Error):
         return None
 
@@ -556,18 +559,25 @@ def _described(view: ServiceHealthView) -> str:
     return f"{view.service} {view.status}" + (f" ({view.error})" if view.error else "")
 
 
-async def _ask_over_bus(settings: ServiceSettings, name: str) -> ServiceHealthView:
+async def health_over_bus(
+    settings: ServiceSettings,
+    names: list[str],
+    *,
+    client: str,
+    connect_attempts: int = 1,
+    timeout: float = 2.0,
+) -> SystemHealth:
+    """The health of the services `names`, asked over the bus as `client`."""
     bus = await connect_bus(
         settings.nats_url,
-        name="homehost-up",
+        name=client,
         namespace=settings.bus_namespace,
-        connect_attempts=1,
+        connect_attempts=connect_attempts,
     )
     try:
-        health = await collect_health(bus, [name])
+        return await collect_health(bus, names, timeout=timeout)
     finally:
         await bus.close()
-    return health.services[0]
 
 
 def degraded_services(health: SystemHealth) -> list[tuple[str, str, str]]:
