@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email
+import json
 import os
 import signal
 import sys
@@ -116,6 +117,20 @@ async def test_dovecot_stopped_while_200_messages_arrive(ingest: Ingest) -> None
         assert set(found.values()) == {1}
         delivered = await ingest.wait_for_events("mail.delivered", MESSAGES)
         assert len({event.message_id for event in delivered}) == MESSAGES
+        # The POSTs were answered "deferred"; the records say what came after.
+        assert ingest.context.pool is not None
+        async with (
+            ingest.context.pool.acquire() as connection,
+            connection.cursor() as cursor,
+        ):
+            await cursor.execute("SELECT state, recipients FROM inbound_messages")
+            rows = await cursor.fetchall()
+        assert {state for state, _ in rows} == {"delivered"}
+        assert {
+            (item["result"], item["reply"][:3])
+            for _, recipients in rows
+            for item in json.loads(recipients)
+        } == {("delivered", "250")}
     finally:
         with contextlib.suppress(ProcessLookupError):
             restarted.terminate()

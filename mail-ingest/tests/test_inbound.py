@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 import uuid
@@ -580,8 +581,8 @@ async def test_a_sender_the_mail_store_refuses_is_filed_with_the_null_sender(
 ) -> None:
     rcpt = await ingest.mailbox("rcpt@example.test")
 
-    # A lone quote is Dovecot's to judge, and Dovecot refuses it at MAIL.
-    response = await ingest.post(message(), sender='a"b@example.net', recipients=[rcpt])
+    # A parenthesis is Dovecot's to judge, and Dovecot refuses it at MAIL.
+    response = await ingest.post(message(), sender="a(b@example.net", recipients=[rcpt])
 
     assert response.status_code == 200
     assert response.json()["state"] == "delivered"
@@ -790,3 +791,43 @@ async def test_a_timestamp_that_is_not_ascii_digits_is_a_401(
     )
     assert list(ingest.settings.spool_path.joinpath("incoming").iterdir()) == []
     assert list(ingest.settings.spool_path.joinpath("messages").iterdir()) == []
+
+
+async def test_an_envelope_of_the_wrong_shape_names_the_field(ingest: Ingest) -> None:
+    raw = message()
+    good = signed_headers(
+        SECRET.encode(),
+        body=raw,
+        envelope=Envelope(sender="s@example.test", recipients=("a@example.test",)),
+    )
+    envelope = (
+        base64.urlsafe_b64encode(
+            json.dumps({"from": "s@x.test", "to": ["a@x.test", 5]}).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
+    headers = {
+        **good,
+        "X-Homehost-Envelope": envelope,
+        "X-Homehost-Signature": sign(
+            SECRET.encode(),
+            timestamp=good["X-Homehost-Timestamp"],
+            envelope=envelope,
+            digest=good["X-Homehost-Body-Sha256"],
+        ),
+    }
+
+    async with httpx.AsyncClient(base_url=ingest.url, timeout=30) as client:
+        response = await client.post("/v1/inbound", content=raw, headers=headers)
+
+    assert (response.status_code, response.json()) == (
+        422,
+        {
+            "code": "invalid_request",
+            "message": "553 5.1.3 the envelope cannot be taken: envelope.to[1] is not text",
+            "details": {
+                "errors": [{"field": "envelope.to[1]", "message": "is not text"}]
+            },
+        },
+    )

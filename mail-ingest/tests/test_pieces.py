@@ -129,23 +129,27 @@ def test_the_envelope_header_is_checked_for_shape_only() -> None:
         envelope_header({"from": "a@x.test", "to": "b@x.test"}),
         envelope_header(["a@x.test"]),
         envelope_header({"from": "a@x.test", "to": [["b@x.test"]]}),
+        envelope_header({"from": 5, "to": ["b@x.test"]}),
+        envelope_header({"to": ["b@x.test"]}),
         # Nested past the JSON parser's recursion limit.
         base64.urlsafe_b64encode(b"[" * 5000).decode(),
         "not base64 at all",
     ):
         with pytest.raises(SignatureError) as raised:
             decode_envelope(value)
-        failures.append(raised.value.reason)
+        failures.append((raised.value.field, raised.value.reason))
 
     assert empty == Envelope(sender="", recipients=("",))
     assert nobody == Envelope(sender="a@x.test", recipients=())
     assert failures == [
-        "the envelope's `to[1]` is not text",
-        "the envelope needs `from` (text) and `to` (a list)",
-        "the envelope header is not a JSON object",
-        "the envelope's `to[0]` is not text",
-        "the envelope header is not base64url JSON",
-        "the envelope header is not base64url JSON",
+        ("envelope.to[1]", "is not text"),
+        ("envelope.to", "is missing or not a list"),
+        ("envelope", "the envelope header is not a JSON object"),
+        ("envelope.to[0]", "is not text"),
+        ("envelope.from", "is missing or not text"),
+        ("envelope.from", "is missing or not text"),
+        ("envelope", "the envelope header is not base64url JSON"),
+        ("envelope", "the envelope header is not base64url JSON"),
     ]
 
 
@@ -170,6 +174,18 @@ def test_the_envelope_header_is_checked_for_shape_only() -> None:
         ('"a" b"@example.net', ("b@x.test",), [("envelope.from", "holds a space")]),
         ('"a b\\"@example.net', ("b@x.test",), [("envelope.from", "holds a space")]),
         ('"a b"@example .net', ("b@x.test",), [("envelope.from", "holds a space")]),
+        # A quote outside a whole quoted local part: Dovecot would refuse it
+        # at MAIL, after the sender heard yes.
+        (
+            '"a\\"@example.net',
+            ("b@x.test",),
+            [("envelope.from", "holds a quote outside a quoted local part")],
+        ),
+        (
+            "a@x.test",
+            ('a"b@x.test',),
+            [("envelope.to[0]", "holds a quote outside a quoted local part")],
+        ),
         # RFC 5321 4.1.2: a quoted local part may hold spaces and quoted pairs.
         ('"a b"@example.net', ('" b@c "@x.test',), []),
         ('"a\\" b"@example.net', ("b@x.test",), []),

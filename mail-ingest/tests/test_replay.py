@@ -112,3 +112,65 @@ async def test_a_copy_waits_while_the_first_is_taken_then_hears_its_answer(
     assert copy.status_code == 200
     assert copy.json()["state"] == "delivered"
     assert len(await read_mailbox(ingest, rcpt)) == 1
+
+
+async def test_copies_that_come_while_the_first_finishes_hear_its_final_answer(
+    ingest: Ingest,
+) -> None:
+    """Copies spread over the first's whole life, not only its start."""
+    rcpt = await ingest.mailbox("rcpt@example.test")
+    headers = signed_headers(
+        SECRET.encode(),
+        body=RAW,
+        envelope=Envelope(sender="s@example.test", recipients=(rcpt,)),
+    )
+
+    async with httpx.AsyncClient(base_url=ingest.url, timeout=120) as client:
+
+        async def copy(delay: float) -> httpx.Response:
+            await asyncio.sleep(delay)
+            return await client.post("/v1/inbound", content=RAW, headers=headers)
+
+        answers = await asyncio.gather(*(copy(n * 0.005) for n in range(16)))
+
+    # Some copies meet the record's provisional 202 in the database; every
+    # one must still hear the first's final answer.
+    assert [(a.status_code, a.json()) for a in answers] == [
+        (200, answers[0].json())
+    ] * 16
+    assert answers[0].json()["state"] == "delivered"
+    assert len(await read_mailbox(ingest, rcpt)) == 1
+
+
+async def test_a_request_that_died_with_its_process_is_taken_up_by_its_retry(
+    ingest: Ingest,
+) -> None:
+    """A crash left the signature seen but unanswered, and nothing kept."""
+    rcpt = await ingest.mailbox("rcpt@example.test")
+    headers = signed_headers(
+        SECRET.encode(),
+        body=RAW,
+        envelope=Envelope(sender="s@example.test", recipients=(rcpt,)),
+    )
+    signature = headers["X-Homehost-Signature"].removeprefix("v1=")
+    longest = 60 + ingest.settings.scan_timeout_seconds
+    longest += ingest.settings.answer_within_seconds
+    assert ingest.context.pool is not None
+    async with (
+        ingest.context.pool.acquire() as connection,
+        connection.cursor() as cursor,
+    ):
+        await cursor.execute(
+            "INSERT INTO inbound_signatures (signature, seen_at) "
+            "VALUES (%s, UTC_TIMESTAMP(6) - INTERVAL %s SECOND)",
+            (signature, int(longest) + 5),
+        )
+
+    async with httpx.AsyncClient(base_url=ingest.url, timeout=60) as client:
+        retry = await client.post("/v1/inbound", content=RAW, headers=headers)
+        again = await client.post("/v1/inbound", content=RAW, headers=headers)
+
+    assert retry.status_code == 200
+    assert retry.json()["state"] == "delivered"
+    assert (again.status_code, again.json()) == (200, retry.json())
+    assert len(await read_mailbox(ingest, rcpt)) == 1

@@ -31,6 +31,7 @@ from homehost.shared.events.ingest import (
     MailDeferred,
     MailDelivered,
     MailDeliveryFailed,
+    RecipientOutcome,
 )
 
 logger = logging.getLogger(__name__)
@@ -315,8 +316,25 @@ class Deliverer:
         if final is not None:
             await self.spool.remove(claim.message_id)
         if claim.message_id not in self.answering:
+            # The POST stored its recipients' results as they were then;
+            # they show what they are now.
+            await self._refresh_results(claim.message_id, deliveries)
             await self._announce(claim, delivered, failed, deferred)
         return Attempt(deliveries)
+
+    async def _refresh_results(
+        self, message_id: str, deliveries: list[DeliveryPublic]
+    ) -> None:
+        by_mailbox = {delivery.mailbox: delivery for delivery in deliveries}
+        recipients = await self.store.recipients(message_id)
+        current = [
+            recipient
+            if recipient.result == "refused"
+            else recipient_outcome(recipient.recipient, recipient.mailboxes, by_mailbox)
+            for recipient in recipients
+        ]
+        if current != recipients:
+            await self.store.set_recipients(message_id, current)
 
     async def _announce(
         self,
@@ -360,6 +378,29 @@ class Deliverer:
         if unreachable:
             wait = min(wait, self.settings.retry_unreachable_seconds)
         return float(wait)
+
+
+def recipient_outcome(
+    recipient: str, mailboxes: list[str], deliveries: dict[str, DeliveryPublic]
+) -> RecipientOutcome:
+    """What `recipient` got so far, from the deliveries to its mailboxes."""
+    states = [deliveries[m] for m in mailboxes if m in deliveries]
+    if states and all(d.state == "delivered" for d in states):
+        result, reply = "delivered", states[0].last_reply
+    elif states and all(d.state in ("delivered", "failed") for d in states):
+        failed = next(d for d in states if d.state == "failed")
+        result, reply = "failed", failed.last_reply
+    elif any(d.state in ("deferred", "uncertain") for d in states):
+        waiting = next(d for d in states if d.state in ("deferred", "uncertain"))
+        result, reply = "deferred", waiting.last_reply
+    else:
+        result, reply = "pending", ""
+    return RecipientOutcome(
+        recipient=recipient,
+        result=result,
+        mailboxes=mailboxes,
+        reply=reply,
+    )
 
 
 def _final_state(deliveries: list[DeliveryPublic]) -> str | None:

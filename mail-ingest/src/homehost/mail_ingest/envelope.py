@@ -42,10 +42,15 @@ def address_problem(address: str) -> str | None:
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
         return "is not an address of the form local@domain"
-    # RFC 5321 allows a space only inside a quoted local part ("a b"@x).
-    unquoted = domain if _QUOTED_STRING.fullmatch(local) else address
+    # RFC 5321 allows a space, and a quote, only inside a quoted local part
+    # ("a b"@x); a stray quote would leave the address for Dovecot to refuse
+    # after the sender heard yes.
+    quoted = _QUOTED_STRING.fullmatch(local) is not None
+    unquoted = domain if quoted else address
     if any(character.isspace() for character in unquoted):
         return "holds a space"
+    if '"' in unquoted:
+        return "holds a quote outside a quoted local part"
     return None
 
 

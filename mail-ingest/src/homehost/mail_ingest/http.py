@@ -102,9 +102,12 @@ def create_app(intake: Intake) -> FastAPI:
         except SignatureError as exc:
             # The signature covered this envelope: it is the sender's to fix,
             # not a reason to try again later.
+            problem = (
+                exc.reason if exc.field == "envelope" else f"{exc.field} {exc.reason}"
+            )
             return _invalid(
-                f"553 5.1.3 the envelope cannot be taken: {exc.reason}",
-                [{"field": "envelope", "message": exc.reason}],
+                f"553 5.1.3 the envelope cannot be taken: {problem}",
+                [{"field": exc.field, "message": exc.reason}],
             )
         problems = envelope_problems(envelope)
         if problems:
@@ -117,12 +120,10 @@ def create_app(intake: Intake) -> FastAPI:
             )
         signature = request.headers["x-homehost-signature"].removeprefix("v1=")[:64]
         seen = await intake.store.see_signature(signature)
-        if seen is not None and seen.answer is None:
-            # The first request with this signature is still being taken.
-            try:
-                seen = await intake.first_answer(signature)
-            except Temporary as exc:
-                return _problem(503, "unavailable", exc.reason)
+        if seen is not None and (seen.answer is None or intake.taking(signature)):
+            # The first request with this signature is still being taken: its
+            # final answer, not the 202 kept with its record, is the answer.
+            seen = await intake.first_answer(signature)
         if seen is not None:
             # An exact retry gets the first answer again, a refusal too: the
             # Worker may have missed it, and a 401 would make it retry. Its

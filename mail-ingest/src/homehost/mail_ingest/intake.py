@@ -27,7 +27,7 @@ from homehost.mail_ingest.adapters import mailbox as mailbox_directory
 from homehost.mail_ingest.adapters.clamd import Clamd
 from homehost.mail_ingest.adapters.doveadm import INGEST_ID_HEADER
 from homehost.mail_ingest.adapters.rspamd import Rspamd
-from homehost.mail_ingest.delivery import Deliverer
+from homehost.mail_ingest.delivery import Deliverer, recipient_outcome
 from homehost.mail_ingest.scanning import ScanResult, scan
 from homehost.mail_ingest.schemas import (
     DeliveryPublic,
@@ -61,6 +61,9 @@ logger = logging.getLogger(__name__)
 UNKNOWN_RECIPIENT = "550 5.1.1 no such recipient here"
 # How often a copy of a request in progress looks for the first one's answer.
 DUPLICATE_POLL_SECONDS = 0.1
+# How long the Email Worker waits for an answer before it gives up (its
+# INGEST_TIMEOUT_MS): no live request is being received for longer.
+WORKER_WAIT_SECONDS = 60.0
 # A message up to this size is walked in the loop: at most a millisecond or
 # two of work, cheaper than handing it to a thread and back.
 WALK_INLINE_BYTES = 128 * 1024
@@ -184,19 +187,23 @@ class Intake:
                 await self.store.forget_signature(signature)
             raise
 
+    def taking(self, signature: str) -> bool:
+        """Whether this copy of the service is taking a request with `signature`."""
+        return signature in self._taking
+
     async def first_answer(self, signature: str) -> SignatureSeen | None:
         """Wait for the answer to the first request that bore `signature`.
 
         A copy of a request that comes while the first is still being taken
         (a network that sent it twice, a Worker that retried) gets the same
         answer as the first, never a refusal that would make the sender try
-        again and deliver twice. Returns the kept answer; None when the first
-        kept nothing and let go of the signature, which this request now
-        holds (it is taken as new). Raises `Temporary` when the first is not
-        answered within the longest it may take.
+        again and deliver twice. Returns the kept answer; None when this
+        request now holds the signature and is to be taken as new: the first
+        kept nothing and let go of it, or it died with its copy of the
+        service (a crash) and is older than any request can last.
 
-        A first request taken by this copy of the service hands its answer
-        over directly; one taken by another copy is looked for in the
+        A first request taken by this copy of the service hands its final
+        answer over directly; one taken by another copy is looked for in the
         database, where the answer may still be the 202 kept with the record.
         """
         here = self._taking.get(signature)
@@ -204,9 +211,7 @@ class Intake:
             answered = await asyncio.shield(here)
             if answered is not None:
                 return answered
-        deadline = time.monotonic() + (
-            self.settings.scan_timeout_seconds + self.settings.answer_within_seconds
-        )
+        longest = timedelta(seconds=self._longest_take_seconds())
         while True:
             seen = await self.store.signature(signature)
             if seen is None:
@@ -215,9 +220,24 @@ class Intake:
                     return None
             if seen.answer is not None:
                 return seen
-            if time.monotonic() > deadline:
-                raise Temporary("4.3.0 the same request is still being taken")
+            if seen.seen_at is not None and utc_now() - seen.seen_at > longest:
+                if await self.store.take_over_signature(signature, seen.seen_at):
+                    logger.warning(
+                        "a request unanswered for %s is taken up again",
+                        utc_now() - seen.seen_at,
+                    )
+                    return None
+                continue
             await asyncio.sleep(DUPLICATE_POLL_SECONDS)
+
+    def _longest_take_seconds(self) -> float:
+        """The longest a live request can be taken for: the Worker's wait for
+        the upload and answer, the scan and the first attempt."""
+        return (
+            WORKER_WAIT_SECONDS
+            + self.settings.scan_timeout_seconds
+            + self.settings.answer_within_seconds
+        )
 
     async def _recorded(self, message_id: str) -> bool:
         try:
@@ -409,7 +429,7 @@ class Intake:
         )
         deliveries = {d.mailbox: d for d in current}
         outcomes = refused + [
-            _recipient_outcome(r, boxes, deliveries) for r, boxes in reached.items()
+            recipient_outcome(r, boxes, deliveries) for r, boxes in reached.items()
         ]
         timings = {**message.timings, "deliver_ms": _rounded(deliver_ms)}
         state = _message_state(list(deliveries.values()))
@@ -601,28 +621,6 @@ def _message_state(deliveries: list[DeliveryPublic]) -> MessageState:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
-
-
-def _recipient_outcome(
-    recipient: str, mailboxes: list[str], deliveries: dict[str, DeliveryPublic]
-) -> RecipientOutcome:
-    states = [deliveries[m] for m in mailboxes if m in deliveries]
-    if states and all(d.state == "delivered" for d in states):
-        result, reply = "delivered", states[0].last_reply
-    elif states and all(d.state in ("delivered", "failed") for d in states):
-        failed = next(d for d in states if d.state == "failed")
-        result, reply = "failed", failed.last_reply
-    elif any(d.state in ("deferred", "uncertain") for d in states):
-        waiting = next(d for d in states if d.state in ("deferred", "uncertain"))
-        result, reply = "deferred", waiting.last_reply
-    else:
-        result, reply = "pending", ""
-    return RecipientOutcome(
-        recipient=recipient,
-        result=result,
-        mailboxes=mailboxes,
-        reply=reply,
-    )
 
 
 _UNSAFE = re.compile(r"[^\x20-\x7e]")

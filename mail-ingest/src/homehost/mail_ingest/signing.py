@@ -38,11 +38,15 @@ class Envelope:
 
 
 class SignatureError(Exception):
-    """The request's signature headers are missing, malformed or wrong."""
+    """The request's signature headers are missing, malformed or wrong.
 
-    def __init__(self, reason: str) -> None:
+    `field` names the part of the envelope at fault, when one is.
+    """
+
+    def __init__(self, reason: str, *, field: str = "envelope") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.field = field
 
 
 def encode_envelope(envelope: Envelope) -> str:
@@ -69,11 +73,13 @@ def decode_envelope(value: str) -> Envelope:
     if not isinstance(data, dict):
         raise SignatureError("the envelope header is not a JSON object")
     sender, recipients = data.get("from"), data.get("to")
-    if not isinstance(sender, str) or not isinstance(recipients, list):
-        raise SignatureError("the envelope needs `from` (text) and `to` (a list)")
+    if not isinstance(sender, str):
+        raise SignatureError("is missing or not text", field="envelope.from")
+    if not isinstance(recipients, list):
+        raise SignatureError("is missing or not a list", field="envelope.to")
     for index, recipient in enumerate(recipients):
         if not isinstance(recipient, str):
-            raise SignatureError(f"the envelope's `to[{index}]` is not text")
+            raise SignatureError("is not text", field=f"envelope.to[{index}]")
     return Envelope(sender=sender, recipients=tuple(recipients))
 
 

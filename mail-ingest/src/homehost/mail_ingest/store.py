@@ -34,6 +34,8 @@ class SignatureSeen:
 
     status_code: int | None
     answer: str | None
+    # When the request that bore it was taken up, when known.
+    seen_at: datetime | None = None
 
 
 # One SQL statement with its %s arguments.
@@ -170,14 +172,29 @@ class IngestStore:
     async def signature(self, signature: str) -> SignatureSeen | None:
         """How a signature seen before was answered, or None if it is not known."""
         rows = await self._rows(
-            "SELECT status_code, answer FROM inbound_signatures WHERE signature = %s",
+            "SELECT status_code, answer, seen_at FROM inbound_signatures "
+            "WHERE signature = %s",
             (signature,),
         )
         if not rows:
             return None
+        row = rows[0]
         return SignatureSeen(
-            status_code=rows[0]["status_code"], answer=rows[0]["answer"]
+            status_code=row["status_code"], answer=row["answer"], seen_at=row["seen_at"]
         )
+
+    async def take_over_signature(self, signature: str, seen_at: datetime) -> bool:
+        """Take up an unanswered signature last taken up at `seen_at`.
+
+        True when this caller now holds it; False when it was answered or
+        taken up again meanwhile.
+        """
+        changed = await self._execute(
+            "UPDATE inbound_signatures SET seen_at = %s "
+            "WHERE signature = %s AND answer IS NULL AND seen_at = %s",
+            (utc_now(), signature, seen_at),
+        )
+        return changed == 1
 
     async def forget_signature(self, signature: str) -> None:
         """Let a request that stored nothing be sent again."""
@@ -299,6 +316,27 @@ class IngestStore:
             statements.append(answer.statement(message_id))
         await self._transaction(statements)
 
+    async def recipients(self, message_id: str) -> list[RecipientOutcome]:
+        """A message's per-recipient results as stored."""
+        rows = await self._rows(
+            "SELECT recipients FROM inbound_messages WHERE id = %s", (message_id,)
+        )
+        if not rows:
+            return []
+        return [
+            RecipientOutcome.model_validate(item)
+            for item in json.loads(rows[0]["recipients"])
+        ]
+
+    async def set_recipients(
+        self, message_id: str, recipients: list[RecipientOutcome]
+    ) -> None:
+        """Store a message's per-recipient results."""
+        await self._execute(
+            "UPDATE inbound_messages SET recipients = %s WHERE id = %s",
+            (_recipients_json(recipients), message_id),
+        )
+
     async def claim_due(self, *, owner: str, lease: float, limit: int) -> list[Claimed]:
         """Lease up to `limit` messages with deliveries due now."""
         now = utc_now()
@@ -407,6 +445,18 @@ class IngestStore:
             (message_id,),
         )
         return [_delivery(row) for row in rows]
+
+    async def queued_ids(self, message_ids: Sequence[str]) -> set[str]:
+        """Which of `message_ids` are recorded and still to be delivered."""
+        if not message_ids:
+            return set()
+        placeholders = ", ".join(["%s"] * len(message_ids))
+        rows = await self._rows(
+            f"SELECT id FROM inbound_messages WHERE id IN ({placeholders}) "  # noqa: S608 - only %s placeholders go in.
+            "AND state = 'queued'",
+            list(message_ids),
+        )
+        return {row["id"] for row in rows}
 
     async def message(self, message_id: str) -> MessagePublic | None:
         """One message's record, or None."""
