@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 
 # How often signatures past the time window are dropped.
 SIGNATURE_CLEANUP_SECONDS = 60.0
+# How often the spool is swept of files no queued message needs; the first sweep
+# runs at start.
+SPOOL_SWEEP_SECONDS = 600.0
 
 
 async def setup(context: ServiceContext) -> None:
@@ -59,6 +62,7 @@ async def setup(context: ServiceContext) -> None:
     )
     context.spawn(deliverer.run(), name="delivery")
     context.spawn(_drop_old_signatures(store, settings), name="signatures")
+    context.spawn(_sweep_spool(spool, store), name="spool-sweep")
     await register(context.service, MessageHandlers(store, deliverer))
     await serve_http(
         context, create_app(intake), host=settings.http_host, port=settings.http_port
@@ -73,6 +77,19 @@ async def _drop_old_signatures(store: IngestStore, settings: IngestSettings) -> 
         except Exception:
             logger.exception("could not drop old request signatures")
         await asyncio.sleep(SIGNATURE_CLEANUP_SECONDS)
+
+
+async def _sweep_spool(spool: Spool, store: IngestStore) -> None:
+    while True:
+        try:
+            removed = await spool.sweep_orphans(store)
+            if removed:
+                logger.info(
+                    "removed %d spooled files that no queued message needs", removed
+                )
+        except Exception:
+            logger.exception("could not sweep the spool")
+        await asyncio.sleep(SPOOL_SWEEP_SECONDS)
 
 
 definition = ServiceDefinition(

@@ -4,7 +4,12 @@ A message is streamed into `incoming/` while its size and SHA-256 are
 counted and its line endings are made CRLF (once, so the scanners see the
 bytes that are delivered), then fsync'd and renamed into `messages/`.
 Nothing else ever changes a spooled file; it is removed once every
-recipient has the message or has failed for good.
+recipient has the message or has failed for good. A request that dies
+between the rename and its record leaves a file no record names, and a
+crash between a message's last delivery and the file's removal leaves
+one nothing needs; the sweep (`Spool.sweep_orphans`) removes every file
+no queued message needs once it is old enough that no request can still
+be about to record it.
 """
 
 from __future__ import annotations
@@ -12,16 +17,31 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 CHUNK_BYTES = 64 * 1024
 # A message up to this size is held in memory until it is whole.
 HOLD_BYTES = 256 * 1024
 # A file up to this size is read in the event loop, in one piece.
 READ_INLINE_BYTES = 256 * 1024
+# A spooled file without a record is left alone this long: the request that
+# wrote it, in this copy of the service or another sharing the folder, may
+# still be scanning the message before it records it.
+ORPHAN_GRACE_SECONDS = 3600.0
+# Message ids the sweep asks the store about in one query.
+SWEEP_BATCH = 500
+
+
+class RecordIndex(Protocol):
+    """What the sweep needs from the store: which messages still need a file."""
+
+    async def queued_ids(self, message_ids: Sequence[str]) -> set[str]:
+        """Which of `message_ids` are recorded and still to be delivered."""
+        ...
 
 
 class TooLarge(Exception):
@@ -157,6 +177,56 @@ class Spool:
     def known_ids(self) -> set[str]:
         """Ids of every spooled message."""
         return {path.stem for path in self.messages.glob("*.eml")}
+
+    def ids_written_before(self, cutoff: float) -> list[str]:
+        """Ids of spooled messages whose file is older than `cutoff` (epoch s)."""
+        ids = []
+        for path in self.messages.glob("*.eml"):
+            try:
+                written = path.stat().st_mtime
+            except FileNotFoundError:
+                # Settled and removed while the folder was being listed.
+                continue
+            if written < cutoff:
+                ids.append(path.stem)
+        return ids
+
+    def discard(self, message_ids: Iterable[str]) -> int:
+        """Remove these messages' files; returns how many were still there."""
+        removed = 0
+        for message_id in message_ids:
+            try:
+                self.path_of(message_id).unlink()
+            except FileNotFoundError:
+                # Another copy of the service sharing the folder swept it.
+                continue
+            removed += 1
+        return removed
+
+    async def sweep_orphans(
+        self,
+        records: RecordIndex,
+        *,
+        grace_seconds: float = ORPHAN_GRACE_SECONDS,
+        batch: int = SWEEP_BATCH,
+    ) -> int:
+        """Remove files older than `grace_seconds` no queued message needs.
+
+        Returns how many files were removed. The folder is listed and the
+        files are removed in threads; the store is asked about `batch` ids
+        at a time. `incoming/` is `prepare`'s, and is not looked at.
+        """
+        cutoff = time.time() - grace_seconds
+        candidates = await asyncio.to_thread(self.ids_written_before, cutoff)
+
+        removed = 0
+        for start in range(0, len(candidates), batch):
+            chunk = candidates[start : start + batch]
+            queued = await records.queued_ids(chunk)
+            orphans = [message_id for message_id in chunk if message_id not in queued]
+            if orphans:
+                removed += await asyncio.to_thread(self.discard, orphans)
+        return removed
 
 
 def _fsync_directory(folder: Path) -> None:
