@@ -14,13 +14,16 @@ from pathlib import Path
 
 import aiomysql
 import pytest
+from pydantic import SecretStr
 
 from homehost.cli.layout import StateLayout
 from homehost.cli.mailservers import (
     PASSWORD_FILE_NAME,
     MailLayout,
     bring_up_mail_servers,
+    dovecot_config,
     ensure_mail_database_user,
+    service_environment,
 )
 from homehost.cli.processes import StartedProcess, is_running, stop_process
 from homehost.cli.provision import (
@@ -31,6 +34,7 @@ from homehost.cli.provision import (
     provision_accounts,
 )
 from homehost.cli.settings import StackSettings
+from homehost.mailbox.adapters.mailserver import MailDatabase
 from homehost.shared.runtime import discover_services
 from tests.mail_servers import free_port, require_mail_packages
 
@@ -74,6 +78,45 @@ async def mailbox_account(
                     )
                 await cursor.execute(f"DROP DATABASE IF EXISTS `{unique_name}`")
         connection.close()
+
+
+def test_the_services_learn_where_dovecot_is_configured(tmp_path: Path) -> None:
+    # mail-ingest needs Dovecot's config for doveadm: after a crash it tells
+    # whether an interrupted delivery already reached the mailbox.
+    layout = StateLayout(tmp_path / "state")
+    mail = MailLayout.of(layout)
+    settings = StackSettings(
+        mail_hostname="mail.example.test",
+        mail_imap_port=10143,
+        mail_pop3_port=10110,
+        mail_lmtp_port=10024,
+        mail_submission_port=10587,
+        mail_smtps_port=10465,
+    )
+    database = MailDatabase(
+        name="homehost_mailbox",
+        user="homehost_mailro",
+        password=SecretStr("a-password-of-the-test-only"),
+    )
+    dovecot = dovecot_config(settings, mail, database)
+
+    environment = service_environment(settings, mail, dovecot, discover_services())
+
+    root = tmp_path / "state" / "mail"
+    assert environment == {
+        "HOMEHOST_MAILBOX_DOVECOT_CONFIG": f"{root}/dovecot/dovecot.conf",
+        "HOMEHOST_MAILBOX_MAIL_ROOT": f"{root}/vmail",
+        "HOMEHOST_MAILBOX_ARCHIVE_DIR": f"{root}/archive",
+        "HOMEHOST_MAILBOX_DKIM_KEYS_DIR": f"{root}/dkim",
+        "HOMEHOST_GATEWAY_TAILSCALE_HOSTNAME": "mail.example.test",
+        "HOMEHOST_GATEWAY_MAIL_IMAP_PORT": "10143",
+        "HOMEHOST_GATEWAY_MAIL_POP3_PORT": "10110",
+        "HOMEHOST_GATEWAY_MAIL_SUBMISSION_PORT": "10587",
+        "HOMEHOST_GATEWAY_MAIL_SMTPS_PORT": "10465",
+        "HOMEHOST_INGEST_LMTP_HOST": "127.0.0.1",
+        "HOMEHOST_INGEST_LMTP_PORT": "10024",
+        "HOMEHOST_INGEST_DOVECOT_CONFIG": f"{root}/dovecot/dovecot.conf",
+    }
 
 
 async def query_as(user: str, password: str, database: str, sql: str) -> int | str:
@@ -228,6 +271,7 @@ async def test_dovecot_and_postfix_start_once_and_stop_with_their_record(
             "HOMEHOST_GATEWAY_MAIL_SMTPS_PORT": str(ports["mail_smtps_port"]),
             "HOMEHOST_INGEST_LMTP_HOST": "127.0.0.1",
             "HOMEHOST_INGEST_LMTP_PORT": str(ports["mail_lmtp_port"]),
+            "HOMEHOST_INGEST_DOVECOT_CONFIG": str(config_dir / "dovecot.conf"),
         }
         sql_conf = config_dir / "dovecot-sql.conf.ext"
         assert stat.S_IMODE(sql_conf.stat().st_mode) == 0o600

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import http.server
 import os
 import socket
 import subprocess
 import sys
+import threading
 import uuid
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -360,3 +363,79 @@ async def test_up_waits_out_a_silent_gateway_the_bus_gives_no_lasting_reason_for
         "api.gateway.health).\n"
         "See the log, `./homehost status`; stop it with `./homehost down`."
     )
+
+
+class QuietFileHandler(http.server.SimpleHTTPRequestHandler):
+    """`python3 -m http.server`'s handler, without a line per request."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Log nothing: the test's output is for what `up` says."""
+
+
+@pytest.fixture
+def other_web_server(tmp_path: Path) -> Iterator[int]:
+    """Python's own web server on a free port, as a user might leave running."""
+    handler = functools.partial(QuietFileHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        serving.join(timeout=10)
+
+
+@pytest.mark.timeout(200)
+async def test_up_says_at_once_that_another_program_holds_the_gateways_port(
+    other_web_server: int, tmp_path: Path, namespace: str
+) -> None:
+    # The web server answers every request (404 at /api/health), but not
+    # with homehost's health report: `up` must not take it for the gateway.
+    port = other_web_server
+    label = uuid.uuid4().hex[:8]
+    state = StateLayout(tmp_path / "state")
+    environment = environment_without_homehost(dict(os.environ))
+    environment.update(
+        HOMEHOST_STATE_DIR=str(state.root),
+        HOMEHOST_GATEWAY_PORT=str(port),
+        HOMEHOST_BUS_NAMESPACE=namespace,
+        HOMEHOST_NATS_URL=os.environ.get(
+            "HOMEHOST_TEST_NATS_URL", "nats://127.0.0.1:4222"
+        ),
+        HOMEHOST_MARIADB_HOST=ROOT_TARGET.host,
+        HOMEHOST_MARIADB_PORT=str(ROOT_TARGET.port),
+        HOMEHOST_MAIL_SERVERS="false",
+        HOMEHOST_SCAN_SERVERS="false",
+        HOMEHOST_PORTAL_BUILD="false",
+    )
+    if ROOT_TARGET.root_password:
+        environment["HOMEHOST_MARIADB_ROOT_PASSWORD"] = ROOT_TARGET.root_password
+    accounts = database_accounts(discover_services().values())
+    for account in accounts:
+        name = f"hh_test_{label}_{account.service}"
+        environment[f"{account.env_prefix}DATABASE_NAME"] = name
+        environment[f"{account.env_prefix}DATABASE_USER"] = name
+    try:
+        up = await asyncio.to_thread(
+            run_homehost, "up", "--timeout", "120", env=environment
+        )
+    finally:
+        for process in read_started(state.started_file).processes.values():
+            stop_process(process)
+        await drop_accounts([f"hh_test_{label}_{a.service}" for a in accounts])
+
+    url = f"http://127.0.0.1:{port}/api/health"
+    assert up.returncode == 1, up.stdout + up.stderr
+    assert up.stderr == (
+        f"the gateway cannot start: another program answers at {url}, and its "
+        "answer is not homehost's health report.\n"
+        f"Another program holds port {port} (`ss -ltnp 'sport = :{port}'` names "
+        "it). Stop it and run `./homehost up` again, or give homehost another "
+        "port: `HOMEHOST_GATEWAY_PORT=<free port> ./homehost up`.\n"
+    )
+    assert "using it" not in up.stdout
+    assert "homehost runs" not in up.stdout + up.stderr
+    assert "homehost is up" not in up.stdout
+    assert "homehost" not in read_started(state.started_file).processes

@@ -445,7 +445,16 @@ def service_environment(
             "mail_submission_port": settings.mail_submission_port,
             "mail_smtps_port": settings.mail_smtps_port,
         },
-        "ingest": {"lmtp_host": "127.0.0.1", "lmtp_port": settings.mail_lmtp_port},
+        "ingest": {
+            "lmtp_host": "127.0.0.1",
+            "lmtp_port": settings.mail_lmtp_port,
+            # After a crash, doveadm on this config tells whether an
+            # interrupted delivery already reached the mailbox; without it
+            # mail-ingest delivers again and the message arrives twice.
+            # Debian's doveadm is /usr/bin/doveadm, on every PATH, so the
+            # default `doveadm_path` finds it.
+            "dovecot_config": dovecot.config_file,
+        },
     }
     values = {}
     for service, fields in wanted.items():

@@ -9,6 +9,9 @@ stale (portal.py), writes the env file, starts one detached `homehost run`
 process and waits until every service answers, or until the bus says the
 gateway cannot start (its address is taken); a service that answers but
 lacks something (Cloudflare not configured yet) is listed with the reason.
+An answer at the gateway's address that is not homehost's health report
+means another program holds its port: `up` says so instead of starting
+homehost.
 What it started is recorded in `started.json`; `down` stops exactly that,
 newest first.
 """
@@ -25,7 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import httpx
 import nats.errors
@@ -527,13 +530,7 @@ def gateway_cannot_start(view: ServiceHealthView | None) -> str | None:
         return None
     port = failure["port"]
     if failure["why"] == ADDRESS_IN_USE:
-        advice = (
-            f"Another program holds port {port} "
-            f"(`ss -ltnp 'sport = :{port}'` names it). Stop it and run "
-            "`./homehost up` again (homehost keeps trying the port meanwhile), "
-            "or give homehost another port: `./homehost down`, then "
-            "`HOMEHOST_GATEWAY_PORT=<free port> ./homehost up`."
-        )
+        advice = port_held_advice(port, homehost_runs=True)
     else:
         advice = (
             "Give it an address this machine can listen on: `./homehost down`, "
@@ -541,6 +538,23 @@ def gateway_cannot_start(view: ServiceHealthView | None) -> str | None:
             "./homehost up`."
         )
     return f"the gateway cannot start: {view.error}.\n{advice}"
+
+
+def port_held_advice(port: str, *, homehost_runs: bool) -> str:
+    """What to do when another program holds the gateway's port.
+
+    `homehost_runs` says whether homehost was started and keeps trying the
+    port, so that a new port needs `down` first.
+    """
+    return (
+        f"Another program holds port {port} "
+        f"(`ss -ltnp 'sport = :{port}'` names it). Stop it and run "
+        "`./homehost up` again"
+        + (" (homehost keeps trying the port meanwhile)" if homehost_runs else "")
+        + ", or give homehost another port: "
+        + ("`./homehost down`, then " if homehost_runs else "")
+        + "`HOMEHOST_GATEWAY_PORT=<free port> ./homehost up`."
+    )
 
 
 def _gateway_over_bus() -> ServiceHealthView | None:
@@ -614,9 +628,17 @@ def _ensure_homehost(
     if recorded is not None and is_running(recorded):
         say(f"homehost: already running (pid {recorded.pid})")
         return None
-    if _answers(health_url):
+    answer = _answer_at(health_url)
+    if answer == "homehost":
         say(f"homehost: one that `up` did not start answers at {health_url}; using it")
         return None
+    if answer == "another program":
+        # Waiting would not help: homehost's gateway could not listen there.
+        raise StackError(
+            f"the gateway cannot start: another program answers at {health_url}, "
+            "and its answer is not homehost's health report.\n"
+            + port_held_advice(str(httpx.URL(health_url).port), homehost_runs=False)
+        )
     # The services get the env file's settings, never MariaDB's root password.
     environment = {
         name: value
@@ -648,12 +670,21 @@ def _gateway_urls(definitions: dict[str, ServiceDefinition]) -> tuple[str, str]:
     return f"{portal}api/health", portal
 
 
-def _answers(url: str) -> bool:
+def _answer_at(url: str) -> Literal["nothing", "homehost", "another program"]:
+    """Who answers at the gateway's health URL.
+
+    Only an answer that parses as homehost's health report comes from
+    homehost's gateway; any other answer means another program holds the port.
+    """
     try:
-        httpx.get(url, timeout=2.0)
+        response = httpx.get(url, timeout=2.0)
     except httpx.HTTPError:
-        return False
-    return True
+        return "nothing"
+    try:
+        SystemHealth.model_validate_json(response.content)
+    except ValidationError:
+        return "another program"
+    return "homehost"
 
 
 def _root_password(settings: StackSettings) -> str | None:
