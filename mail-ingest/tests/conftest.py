@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import imaplib
+import importlib.resources
 import os
 import shutil
 import socket
@@ -40,9 +41,13 @@ from homehost.mail_ingest.signing import (
     signed_headers,
     signed_read_headers,
 )
+from homehost.mail_ingest.store import IngestStore
 from homehost.shared.bus import Bus
 from homehost.shared.bus.events import Event, event_model_for
+from homehost.shared.database import create_pool
+from homehost.shared.migrations import apply_migrations
 from homehost.shared.runtime import ServiceContext, start_service
+from homehost.shared.settings import DatabaseServiceSettings
 from tests import mail_servers
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -400,3 +405,24 @@ def crlf(raw: bytes) -> bytes:
     """The bytes as the spool keeps them: bare LF made CRLF, ending in CRLF."""
     out = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     return out if out.endswith(b"\r\n") else out + b"\r\n"
+
+
+@pytest.fixture
+async def store(
+    make_database: Callable[[str], Awaitable[str]],
+) -> AsyncIterator[IngestStore]:
+    """mail-ingest's store on a fresh database of its own, migrated."""
+    settings = DatabaseServiceSettings(
+        environment="development",
+        database_name=await make_database("ingest_store"),
+        database_user="root",
+    )
+    pool = await create_pool(settings, multi_statements=True)
+    try:
+        await apply_migrations(
+            pool, importlib.resources.files("homehost.mail_ingest") / "migrations"
+        )
+        yield IngestStore(pool)
+    finally:
+        pool.close()
+        await pool.wait_closed()

@@ -20,15 +20,20 @@ RAW = (
 )
 
 
-async def test_copies_sent_at_once_get_the_first_answer_and_one_delivery(
-    ingest: Ingest,
-) -> None:
-    rcpt = await ingest.mailbox("rcpt@example.test")
-    headers = signed_headers(
+def _signed(rcpt: str) -> dict[str, str]:
+    """The Worker's headers for RAW to `rcpt`: every copy sends these."""
+    return signed_headers(
         SECRET.encode(),
         body=RAW,
         envelope=Envelope(sender="s@example.test", recipients=(rcpt,)),
     )
+
+
+async def test_copies_sent_at_once_get_the_first_answer_and_one_delivery(
+    ingest: Ingest,
+) -> None:
+    rcpt = await ingest.mailbox("rcpt@example.test")
+    headers = _signed(rcpt)
 
     async with httpx.AsyncClient(base_url=ingest.url, timeout=120) as client:
         answers = await asyncio.gather(
@@ -49,11 +54,7 @@ async def test_copies_sent_at_once_get_the_first_answer_and_one_delivery(
 
 async def test_a_retry_with_another_body_is_refused(ingest: Ingest) -> None:
     rcpt = await ingest.mailbox("rcpt@example.test")
-    headers = signed_headers(
-        SECRET.encode(),
-        body=RAW,
-        envelope=Envelope(sender="s@example.test", recipients=(rcpt,)),
-    )
+    headers = _signed(rcpt)
 
     async with httpx.AsyncClient(base_url=ingest.url, timeout=60) as client:
         first = await client.post("/v1/inbound", content=RAW, headers=headers)
@@ -78,11 +79,7 @@ async def test_a_copy_waits_while_the_first_is_taken_then_hears_its_answer(
 ) -> None:
     """The first copy is still uploading its body when the second arrives."""
     rcpt = await ingest.mailbox("rcpt@example.test")
-    headers = signed_headers(
-        SECRET.encode(),
-        body=RAW,
-        envelope=Envelope(sender="s@example.test", recipients=(rcpt,)),
-    )
+    headers = _signed(rcpt)
     half = len(RAW) // 2
     reader, writer = await asyncio.open_connection(
         "127.0.0.1", ingest.context.http_port
@@ -119,11 +116,7 @@ async def test_copies_that_come_while_the_first_finishes_hear_its_final_answer(
 ) -> None:
     """Copies spread over the first's whole life, not only its start."""
     rcpt = await ingest.mailbox("rcpt@example.test")
-    headers = signed_headers(
-        SECRET.encode(),
-        body=RAW,
-        envelope=Envelope(sender="s@example.test", recipients=(rcpt,)),
-    )
+    headers = _signed(rcpt)
 
     async with httpx.AsyncClient(base_url=ingest.url, timeout=120) as client:
 
@@ -147,11 +140,7 @@ async def test_a_request_that_died_with_its_process_is_taken_up_by_its_retry(
 ) -> None:
     """A crash left the signature seen but unanswered, and nothing kept."""
     rcpt = await ingest.mailbox("rcpt@example.test")
-    headers = signed_headers(
-        SECRET.encode(),
-        body=RAW,
-        envelope=Envelope(sender="s@example.test", recipients=(rcpt,)),
-    )
+    headers = _signed(rcpt)
     signature = headers["X-Homehost-Signature"].removeprefix("v1=")
     longest = 60 + ingest.settings.scan_timeout_seconds
     longest += ingest.settings.answer_within_seconds

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.resources
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,33 +16,10 @@ import pytest
 from homehost.mail_ingest.service import _sweep_spool
 from homehost.mail_ingest.spool import ORPHAN_GRACE_SECONDS, Spool
 from homehost.mail_ingest.store import IngestStore, NewMessage, utc_now
-from homehost.shared.database import create_pool
-from homehost.shared.migrations import apply_migrations
-from homehost.shared.settings import DatabaseServiceSettings
 
 # Written well before the grace period began, and well inside it.
 OLD = ORPHAN_GRACE_SECONDS + 600
 FRESH = ORPHAN_GRACE_SECONDS - 600
-
-
-@pytest.fixture
-async def store(
-    make_database: Callable[[str], Awaitable[str]],
-) -> AsyncIterator[IngestStore]:
-    settings = DatabaseServiceSettings(
-        environment="development",
-        database_name=await make_database("sweep"),
-        database_user="root",
-    )
-    pool = await create_pool(settings, multi_statements=True)
-    try:
-        await apply_migrations(
-            pool, importlib.resources.files("homehost.mail_ingest") / "migrations"
-        )
-        yield IngestStore(pool)
-    finally:
-        pool.close()
-        await pool.wait_closed()
 
 
 @pytest.fixture

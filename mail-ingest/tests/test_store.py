@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.resources
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,33 +16,10 @@ from homehost.mail_ingest.store import (
     SignatureAnswer,
     utc_now,
 )
-from homehost.shared.database import create_pool
 from homehost.shared.events.ingest import RecipientOutcome
-from homehost.shared.migrations import apply_migrations
-from homehost.shared.settings import DatabaseServiceSettings
 
 MESSAGE_ID = "0123456789abcdef0123456789abcdef"
 SIGNATURE = "ab" * 32
-
-
-@pytest.fixture
-async def store(
-    make_database: Callable[[str], Awaitable[str]],
-) -> AsyncIterator[IngestStore]:
-    settings = DatabaseServiceSettings(
-        environment="development",
-        database_name=await make_database("store"),
-        database_user="root",
-    )
-    pool = await create_pool(settings, multi_statements=True)
-    try:
-        await apply_migrations(
-            pool, importlib.resources.files("homehost.mail_ingest") / "migrations"
-        )
-        yield IngestStore(pool)
-    finally:
-        pool.close()
-        await pool.wait_closed()
 
 
 def _message(**changes: Any) -> NewMessage:
