@@ -831,3 +831,31 @@ async def test_an_envelope_of_the_wrong_shape_names_the_field(ingest: Ingest) ->
             },
         },
     )
+
+
+async def test_a_tagged_recipient_reaches_its_mailbox_and_its_junk(
+    ingest: Ingest,
+) -> None:
+    """Mail to team+sales@ is team@'s, in its INBOX or its Junk folder."""
+    team = await ingest.mailbox("team@example.test")
+
+    ham = await ingest.post(
+        message(subject="tagged ham"),
+        sender="s@elsewhere.test",
+        recipients=["team+sales@example.test"],
+    )
+    junk = await ingest.post(
+        message(GTUBE_JUNK + b"\r\n", subject="tagged junk"),
+        sender="s@elsewhere.test",
+        recipients=["team+sales@example.test"],
+    )
+
+    assert (ham.status_code, ham.json()["recipients"][0]["mailboxes"]) == (
+        200,
+        ["team@example.test"],
+    )
+    assert (junk.status_code, junk.json()["verdict"]) == (200, "junk")
+    (inbox,) = await read_mailbox(ingest, team)
+    (filed,) = await read_mailbox(ingest, team, "Junk")
+    assert b"Subject: tagged ham\r\n" in inbox
+    assert b"Subject: tagged junk\r\n" in filed

@@ -96,6 +96,14 @@ async def test_bad_input_gets_a_field_error_and_writes_nothing(
         ),
         (
             "mailboxes.create",
+            {"address": "team+sales@example.test", "password": PASSWORD},
+            InvalidRequest,
+            "address",
+            "a mailbox's name may not hold '+': mail to team+anything@example.test "
+            "reaches the mailbox team@example.test",
+        ),
+        (
+            "mailboxes.create",
             {"address": "carol@elsewhere.test", "password": PASSWORD},
             InvalidRequest,
             "address",
@@ -631,4 +639,42 @@ async def test_usage_without_dovecot_answers_without_its_details(
     assert any(
         record.message.startswith("Dovecot does not answer: doveadm quota get failed")
         for record in caplog.records
+    )
+
+
+async def test_a_tag_after_plus_reaches_the_mailbox_or_alias_before_it(
+    hosted: MailService,
+) -> None:
+    await hosted.call(
+        "aliases.create",
+        {"source": "team@example.test", "destinations": ["bob@example.test"]},
+        AliasPublic,
+    )
+    await hosted.call(
+        "aliases.create",
+        {"source": "alice+vip@example.test", "destinations": ["bob@example.test"]},
+        AliasPublic,
+    )
+
+    async def resolve(recipient: str) -> Resolution:
+        return await hosted.call("resolve", {"recipient": recipient}, Resolution)
+
+    assert await resolve("Alice+News@example.test") == Resolution(
+        recipient="alice+news@example.test",
+        outcome="mailbox",
+        mailboxes=["alice@example.test"],
+    )
+    assert await resolve("team+x+y@example.test") == Resolution(
+        recipient="team+x+y@example.test",
+        outcome="alias",
+        mailboxes=["bob@example.test"],
+    )
+    # An alias of its own wins over the tag.
+    assert await resolve("alice+vip@example.test") == Resolution(
+        recipient="alice+vip@example.test",
+        outcome="alias",
+        mailboxes=["bob@example.test"],
+    )
+    assert await resolve("nobody+tag@example.test") == Resolution(
+        recipient="nobody+tag@example.test", outcome="unknown", mailboxes=[]
     )

@@ -253,11 +253,18 @@ class ResolveRequest(_Request):
     recipient: str = Field(max_length=320)
 
 
+ResolutionOutcome = Literal["mailbox", "alias", "catch_all", "unknown"]
+
+
 class Resolution(BaseModel):
-    """The mailboxes a recipient reaches, and how; `unknown` reaches none."""
+    """The mailboxes a recipient reaches, and how; `unknown` reaches none.
+
+    A recipient `name+tag@domain` that is no mailbox or alias of its own
+    reaches what `name@domain` reaches (subaddressing).
+    """
 
     recipient: str
-    outcome: Literal["mailbox", "alias", "catch_all", "unknown"]
+    outcome: ResolutionOutcome
     mailboxes: list[str]
 
 

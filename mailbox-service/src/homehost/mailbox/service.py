@@ -70,6 +70,7 @@ from homehost.mailbox.schemas import (
     MailDnsPlan,
     PasswordSet,
     Resolution,
+    ResolutionOutcome,
 )
 from homehost.mailbox.settings import MailboxSettings
 from homehost.shared.bus.events import Event
@@ -80,6 +81,8 @@ logger = logging.getLogger(__name__)
 
 # Local parts become directory names (<mail_root>/<domain>/<local part>),
 # so they are held to characters that are safe there and in every client.
+# Dovecot's recipient_delimiter: "name+tag@" is "name@" with a tag.
+SUBADDRESS_DELIMITER = "+"
 _LOCAL_PART = re.compile(r"^[a-z0-9](?:[a-z0-9._+-]{0,62}[a-z0-9])?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Bidirectional embeddings, overrides and isolates: they make a name read
@@ -420,6 +423,15 @@ async def create_mailbox(*, mail: Mail, new: MailboxCreate) -> MailboxCreated:
         new.address, field="address", allow_test=mail.settings.allow_test_domains
     )
     local_part, domain = address.split("@")
+    if SUBADDRESS_DELIMITER in local_part:
+        # Dovecot splits every login and recipient at "+": such a mailbox
+        # could never log in, and its mail would go astray.
+        base = local_part.split(SUBADDRESS_DELIMITER)[0] or "name"
+        raise FieldError(
+            "address",
+            f"a mailbox's name may not hold '+': mail to {base}+anything@{domain} "
+            f"reaches the mailbox {base}@{domain}",
+        )
     domain_row = await _hosted_domain(mail, domain, field="address")
     await _address_taken(mail, address, field="address")
     quota = _check_quota(
@@ -797,18 +809,30 @@ async def resolve(*, mail: Mail, recipient: str) -> Resolution:
     if domain is None or not domain.active:
         return Resolution(recipient=address, outcome="unknown", mailboxes=[])
 
-    mailbox = await mail.directory.find_mailbox(address)
-    if mailbox is not None:
-        reached = [mailbox.address] if mailbox.enabled else []
-        outcome = "mailbox"
-    elif await mail.directory.find_alias(address) is not None:
-        reached = await _mailboxes_reached(mail, address, set())
-        outcome = "alias"
-    elif domain.catch_all:
-        reached = await _mailboxes_reached(mail, domain.catch_all, set())
-        outcome = "catch_all"
+    local_part, domain_name = address.split("@")
+    # "name+tag@" reaches what "name@" reaches, unless "name+tag@" is an
+    # alias of its own.
+    candidates = [address]
+    if SUBADDRESS_DELIMITER in local_part:
+        base = local_part.split(SUBADDRESS_DELIMITER)[0]
+        if base:
+            candidates.append(f"{base}@{domain_name}")
+    reached: list[str] = []
+    outcome: ResolutionOutcome = "unknown"
+    for candidate in candidates:
+        mailbox = await mail.directory.find_mailbox(candidate)
+        if mailbox is not None:
+            reached = [mailbox.address] if mailbox.enabled else []
+            outcome = "mailbox"
+            break
+        if await mail.directory.find_alias(candidate) is not None:
+            reached = await _mailboxes_reached(mail, candidate, set())
+            outcome = "alias"
+            break
     else:
-        reached = []
+        if domain.catch_all:
+            reached = await _mailboxes_reached(mail, domain.catch_all, set())
+            outcome = "catch_all"
     if not reached:
         return Resolution(recipient=address, outcome="unknown", mailboxes=[])
     return Resolution(recipient=address, outcome=outcome, mailboxes=reached)
