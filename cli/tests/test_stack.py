@@ -27,7 +27,12 @@ from homehost.cli.processes import (
     stop_process,
     write_started,
 )
-from homehost.cli.provision import MariadbTarget, connect_as_root, database_accounts
+from homehost.cli.provision import (
+    DatabaseAccount,
+    MariadbTarget,
+    connect_as_root,
+    database_accounts,
+)
 from homehost.cli.servers import ensure_nats, ensure_redis
 from homehost.cli.stack import bring_down, exclusive, wait_for_health
 from homehost.shared.bus import Bus
@@ -122,23 +127,14 @@ async def test_up_twice_then_status_then_down(
     require_mail_packages()
     label = uuid.uuid4().hex[:8]
     state = StateLayout(scratch / "state")
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("HOMEHOST_")
-    }
-    environment.update(
-        HOMEHOST_STATE_DIR=str(state.root),
-        HOMEHOST_GATEWAY_PORT=str(free_port),
+    environment, accounts = up_environment(
+        state,
+        label=label,
+        namespace=namespace,
+        gateway_port=free_port,
         # Every port this stack listens on is free, so that it runs beside a
         # homehost already up on the machine.
         HOMEHOST_INGEST_HTTP_PORT=str(mail_free_port()),
-        HOMEHOST_BUS_NAMESPACE=namespace,
-        HOMEHOST_NATS_URL=os.environ.get(
-            "HOMEHOST_TEST_NATS_URL", "nats://127.0.0.1:4222"
-        ),
-        HOMEHOST_MARIADB_HOST=ROOT_TARGET.host,
-        HOMEHOST_MARIADB_PORT=str(ROOT_TARGET.port),
         # A token, so that every service reports ok (without one the dns
         # service reports Cloudflare as not configured); none is ever sent.
         # The Email Worker's secret is left to `up` to make.
@@ -154,13 +150,6 @@ async def test_up_twice_then_status_then_down(
         HOMEHOST_MAIL_SUBMISSION_PORT=str(mail_free_port()),
         HOMEHOST_MAIL_SMTPS_PORT=str(mail_free_port()),
     )
-    if ROOT_TARGET.root_password:
-        environment["HOMEHOST_MARIADB_ROOT_PASSWORD"] = ROOT_TARGET.root_password
-    accounts = database_accounts(discover_services().values())
-    for account in accounts:
-        name = f"hh_test_{label}_{account.service}"
-        environment[f"{account.env_prefix}DATABASE_NAME"] = name
-        environment[f"{account.env_prefix}DATABASE_USER"] = name
     try:
         first = run_homehost("up", "--timeout", "90", env=environment)
         assert first.returncode == 0, first.stdout + first.stderr
@@ -221,6 +210,42 @@ async def test_up_twice_then_status_then_down(
 def environment_without_homehost(environment: dict[str, str]) -> dict[str, str]:
     """The environment without any homehost variable."""
     return {k: v for k, v in environment.items() if not k.startswith("HOMEHOST_")}
+
+
+def up_environment(
+    state: StateLayout,
+    *,
+    label: str,
+    namespace: str,
+    gateway_port: int,
+    **settings: str,
+) -> tuple[dict[str, str], list[DatabaseAccount]]:
+    """An environment for `up` that touches only the test's own things.
+
+    Its state directory, bus namespace, gateway port and a database and
+    user per service named after `label`, on the machine's NATS and
+    MariaDB; `settings` add to it. Returns it with the database accounts.
+    """
+    environment = environment_without_homehost(dict(os.environ))
+    environment.update(
+        HOMEHOST_STATE_DIR=str(state.root),
+        HOMEHOST_GATEWAY_PORT=str(gateway_port),
+        HOMEHOST_BUS_NAMESPACE=namespace,
+        HOMEHOST_NATS_URL=os.environ.get(
+            "HOMEHOST_TEST_NATS_URL", "nats://127.0.0.1:4222"
+        ),
+        HOMEHOST_MARIADB_HOST=ROOT_TARGET.host,
+        HOMEHOST_MARIADB_PORT=str(ROOT_TARGET.port),
+        **settings,
+    )
+    if ROOT_TARGET.root_password:
+        environment["HOMEHOST_MARIADB_ROOT_PASSWORD"] = ROOT_TARGET.root_password
+    accounts = database_accounts(discover_services().values())
+    for account in accounts:
+        name = f"hh_test_{label}_{account.service}"
+        environment[f"{account.env_prefix}DATABASE_NAME"] = name
+        environment[f"{account.env_prefix}DATABASE_USER"] = name
+    return environment, accounts
 
 
 async def drop_accounts(names: list[str]) -> None:
@@ -396,27 +421,15 @@ async def test_up_says_at_once_that_another_program_holds_the_gateways_port(
     port = other_web_server
     label = uuid.uuid4().hex[:8]
     state = StateLayout(tmp_path / "state")
-    environment = environment_without_homehost(dict(os.environ))
-    environment.update(
-        HOMEHOST_STATE_DIR=str(state.root),
-        HOMEHOST_GATEWAY_PORT=str(port),
-        HOMEHOST_BUS_NAMESPACE=namespace,
-        HOMEHOST_NATS_URL=os.environ.get(
-            "HOMEHOST_TEST_NATS_URL", "nats://127.0.0.1:4222"
-        ),
-        HOMEHOST_MARIADB_HOST=ROOT_TARGET.host,
-        HOMEHOST_MARIADB_PORT=str(ROOT_TARGET.port),
+    environment, accounts = up_environment(
+        state,
+        label=label,
+        namespace=namespace,
+        gateway_port=port,
         HOMEHOST_MAIL_SERVERS="false",
         HOMEHOST_SCAN_SERVERS="false",
         HOMEHOST_PORTAL_BUILD="false",
     )
-    if ROOT_TARGET.root_password:
-        environment["HOMEHOST_MARIADB_ROOT_PASSWORD"] = ROOT_TARGET.root_password
-    accounts = database_accounts(discover_services().values())
-    for account in accounts:
-        name = f"hh_test_{label}_{account.service}"
-        environment[f"{account.env_prefix}DATABASE_NAME"] = name
-        environment[f"{account.env_prefix}DATABASE_USER"] = name
     try:
         up = await asyncio.to_thread(
             run_homehost, "up", "--timeout", "120", env=environment

@@ -171,7 +171,7 @@ def create_app(intake: Intake) -> FastAPI:
         except Temporary as exc:
             return _problem(503, "unavailable", exc.reason)
         return Response(
-            answer.body.model_dump_json(),
+            answer.text,
             status_code=answer.status,
             media_type="application/json",
         )

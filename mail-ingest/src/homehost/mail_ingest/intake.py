@@ -71,10 +71,20 @@ WALK_INLINE_BYTES = 128 * 1024
 
 @dataclass(frozen=True)
 class Answer:
-    """What the endpoint sends back: an HTTP status and the body."""
+    """What the endpoint sends back: an HTTP status and the body.
+
+    `text` is the body's JSON, written once: the reply, the answer kept for
+    an exact retry and the one handed to copies of the request are it.
+    """
 
     status: int
     body: InboundAnswer
+    text: str
+
+    @classmethod
+    def of(cls, status: int, body: InboundAnswer) -> Answer:
+        """The answer `status` with `body`."""
+        return cls(status=status, body=body, text=body.model_dump_json())
 
 
 class Temporary(Exception):
@@ -127,9 +137,7 @@ class Intake:
         finally:
             del self._taking[signature]
             taking.set_result(
-                None
-                if answer is None
-                else SignatureSeen(answer.status, answer.body.model_dump_json())
+                None if answer is None else SignatureSeen(answer.status, answer.text)
             )
 
     async def _take(
@@ -457,6 +465,7 @@ class Intake:
                 verdict=message.verdict,
                 recipients=outcomes,
             )
+        reply = Answer.of(status, answer)
         received = MailReceived(
             message_id=message.id,
             envelope_from=message.envelope_from,
@@ -482,7 +491,7 @@ class Intake:
                 message.id,
                 recipients=outcomes,
                 timings=timings,
-                answer=SignatureAnswer(signature, status, answer.model_dump_json()),
+                answer=SignatureAnswer(signature, reply.status, reply.text),
                 settlements=unwritten.settlements if unwritten else (),
                 final_state=unwritten.final_state if unwritten else None,
             ),
@@ -490,7 +499,7 @@ class Intake:
         )
         if unwritten is not None and unwritten.final_state is not None:
             await self.spool.remove(message.id)
-        return Answer(status=status, body=answer)
+        return reply
 
     async def _refuse(
         self,
@@ -526,12 +535,13 @@ class Intake:
             reason=reason,
             recipients=refused,
         )
+        reply = Answer.of(422, answer)
         await self.store.record(
             record,
             mailboxes=[],
             owner="",
             lease=0,
-            answer=SignatureAnswer(signature, 422, answer.model_dump_json()),
+            answer=SignatureAnswer(signature, reply.status, reply.text),
         )
         logger.info("refused message %s: %s", message.id, reason)
         await asyncio.gather(
@@ -548,7 +558,7 @@ class Intake:
                 )
             ),
         )
-        return Answer(status=422, body=answer)
+        return reply
 
     async def _resolve(self, recipients: list[str]) -> dict[str, list[str]]:
         async def one(recipient: str) -> list[str]:
